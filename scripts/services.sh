@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Starts or stops every local service the tests and `npm start` use (design.md, "Local services").
+# Each service script is idempotent: `up` reuses a running service and a cached download.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cmd="${1:-up}"
+
+need() {
+  command -v "$1" >/dev/null 2>&1 || { echo "services: '$1' is required but not found on PATH ($2)" >&2; exit 127; }
+}
+
+case "$cmd" in
+  up)
+    need java "Java 17 runs the Kafka broker"
+    need mvn "Maven fetches Apache Kafka from Maven Central"
+    need python3 "Python 3.11 runs the model servers"
+    bash "$here/services/kafka.sh" up
+    bash "$here/services/models.sh" up
+    ;;
+  down)
+    bash "$here/services/models.sh" down || true
+    bash "$here/services/kafka.sh" down
+    ;;
+  status)
+    bash "$here/services/kafka.sh" status || true
+    bash "$here/services/models.sh" status || true
+    ;;
+  *)
+    echo "usage: services.sh up|down|status" >&2
+    exit 2
+    ;;
+esac
