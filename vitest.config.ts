@@ -2,6 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // One broker and one set of model servers on a 2-core machine: test files run one at a time so
+    // their timeouts and throughput do not fight each other.
+    fileParallelism: false,
     projects: [
       {
         test: {
@@ -15,9 +18,6 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/integration/global-setup.ts'],
-          // One broker and one set of model servers on a 2-core machine: files run one at a time so
-          // their throughput figures and timeouts do not fight each other.
-          fileParallelism: false,
           testTimeout: 300_000,
           hookTimeout: 900_000,
         },
