@@ -1,0 +1,68 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { KafkaConfig as KafkaJsConfig, SASLOptions } from 'kafkajs';
+import type { KafkaConfig } from './config.js';
+import { ConfigError } from './errors.js';
+
+type ConnectionOptions = Pick<KafkaJsConfig, 'ssl' | 'sasl'>;
+
+const readSecret = async (arn: string): Promise<Record<string, unknown>> => {
+  const client = new SecretsManagerClient({});
+  try {
+    const out = await client.send(new GetSecretValueCommand({ SecretId: arn }));
+    return JSON.parse(out.SecretString ?? '{}') as Record<string, unknown>;
+  } finally {
+    client.destroy();
+  }
+};
+
+const field = (secret: Record<string, unknown>, name: string): string => {
+  const v = secret[name];
+  if (typeof v !== 'string' || v === '')
+    throw new ConfigError('KAFKA_SECRET_ARN', `the secret has no '${name}'`);
+  return v;
+};
+
+/**
+ * The producer's TLS and SASL options for the configured authentication, in the same secret
+ * formats the Lambda event source mapping reads (so one secret serves both).
+ *
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/with-msk-configure.html
+ */
+export const connectionOptions = async (kafka: KafkaConfig): Promise<ConnectionOptions> => {
+  switch (kafka.auth) {
+    case 'none':
+      return { ssl: kafka.tls };
+    case 'iam': {
+      // Loaded only for IAM so other deployments do not pay for the signer at cold start.
+      const { generateAuthToken } = await import('aws-msk-iam-sasl-signer-js');
+      const region = process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'];
+      if (region === undefined) throw new ConfigError('AWS_REGION', 'is required for KAFKA_AUTH iam');
+      const sasl: SASLOptions = {
+        mechanism: 'oauthbearer',
+        oauthBearerProvider: async () => ({ value: (await generateAuthToken({ region })).token }),
+      };
+      return { ssl: true, sasl };
+    }
+    case 'scram-sha-256':
+    case 'scram-sha-512': {
+      const secret = await readSecret(kafka.secretArn!);
+      const credentials = { username: field(secret, 'username'), password: field(secret, 'password') };
+      const sasl: SASLOptions =
+        kafka.auth === 'scram-sha-256'
+          ? { mechanism: 'scram-sha-256', ...credentials }
+          : { mechanism: 'scram-sha-512', ...credentials };
+      return { ssl: kafka.tls, sasl };
+    }
+    case 'mtls': {
+      const secret = await readSecret(kafka.secretArn!);
+      const passphrase = secret['privateKeyPassword'];
+      return {
+        ssl: {
+          cert: field(secret, 'certificate'),
+          key: field(secret, 'privateKey'),
+          ...(typeof passphrase === 'string' ? { passphrase } : {}),
+        },
+      };
+    }
+  }
+};

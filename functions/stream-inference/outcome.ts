@@ -1,0 +1,52 @@
+import type { MskInferenceError } from './errors.js';
+import type { InputRecord } from './event.js';
+
+/**
+ * How each record of a batch ends. The partial batch response and the counts are computed from
+ * these, never tracked on the side: in = published + dead-lettered + retry-later.
+ */
+export type RecordOutcome =
+  | { readonly status: 'published'; readonly record: InputRecord }
+  | { readonly status: 'dead-lettered'; readonly record: InputRecord; readonly error: MskInferenceError }
+  | { readonly status: 'retry-later'; readonly record: InputRecord; readonly error: unknown };
+
+/** Lambda's partial batch response for Kafka event sources. */
+export interface KafkaBatchResponse {
+  batchItemFailures: Array<{ itemIdentifier: { 'topic-partition': string; offset: number } }>;
+}
+
+/**
+ * The first unfinished record of each partition: Lambda commits the offsets before it and
+ * redelivers from it, so a partition never skips past a record that is not done.
+ */
+export const batchItemFailures = (outcomes: readonly RecordOutcome[]): KafkaBatchResponse => {
+  const first = new Map<string, number>();
+  for (const o of outcomes) {
+    if (o.status !== 'retry-later') continue;
+    const id = `${o.record.topic}-${o.record.partition}`;
+    const seen = first.get(id);
+    if (seen === undefined || o.record.offset < seen) first.set(id, o.record.offset);
+  }
+  return {
+    batchItemFailures: [...first].map(([id, offset]) => ({
+      itemIdentifier: { 'topic-partition': id, offset },
+    })),
+  };
+};
+
+export interface OutcomeCounts {
+  in: number;
+  published: number;
+  deadLettered: number;
+  retryLater: number;
+}
+
+export const countOutcomes = (outcomes: readonly RecordOutcome[]): OutcomeCounts => {
+  const counts = { in: outcomes.length, published: 0, deadLettered: 0, retryLater: 0 };
+  for (const o of outcomes) {
+    if (o.status === 'published') counts.published++;
+    else if (o.status === 'dead-lettered') counts.deadLettered++;
+    else counts.retryLater++;
+  }
+  return counts;
+};

@@ -1,0 +1,70 @@
+import { arrayShape, isObject, shapeError } from './json.js';
+import type { ProtocolCodec } from './types.js';
+
+const DATA_FORMS = ['ndarray', 'tensor', 'tftensor'] as const;
+const PAYLOADS = ['data', 'jsonData', 'strData', 'binData'] as const;
+
+const validateData = (data: unknown): void => {
+  if (!isObject(data)) throw shapeError('data must be an object');
+  const forms = DATA_FORMS.filter((f) => data[f] !== undefined);
+  if (forms.length !== 1) throw shapeError('data must hold exactly one of ndarray, tensor, tftensor');
+  if (data['names'] !== undefined) {
+    const names = data['names'];
+    if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) {
+      throw shapeError('data.names must be an array of strings');
+    }
+  }
+  if (forms[0] === 'ndarray') {
+    if (!Array.isArray(data['ndarray'])) throw shapeError('data.ndarray must be an array');
+    arrayShape(data['ndarray'], 'data.ndarray');
+  } else if (forms[0] === 'tensor') {
+    const tensor = data['tensor'];
+    if (!isObject(tensor)) throw shapeError('data.tensor must be an object');
+    const { shape, values } = tensor;
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      throw shapeError('data.tensor.shape must be an array of non-negative integers');
+    }
+    if (!Array.isArray(values) || !values.every((x) => typeof x === 'number')) {
+      throw shapeError('data.tensor.values must be an array of numbers');
+    }
+    const size = shape.reduce((a: number, d: number) => a * d, 1);
+    if (size !== values.length) {
+      throw shapeError(`data.tensor has ${values.length} values for shape [${shape.join(',')}]`);
+    }
+  } else if (!isObject(data['tftensor'])) {
+    throw shapeError('data.tftensor must be an object');
+  }
+};
+
+/**
+ * Seldon protocol: a SeldonMessage (`data` | `jsonData` | `strData` | `binData`, plus `meta`).
+ * REST goes to the Seldon graph's `/api/v1.0/predictions` or a microservice's `/predict`.
+ *
+ * @see https://docs.seldon.io/projects/seldon-core/en/latest/reference/apis/external-prediction.html
+ */
+export const seldon: ProtocolCodec = {
+  name: 'seldon',
+  restPath: (model) => (model.seldonApi === 'microservice' ? '/predict' : '/api/v1.0/predictions'),
+  validateRest(request) {
+    if (!isObject(request)) throw shapeError('a SeldonMessage must be a JSON object');
+    const payloads = PAYLOADS.filter((p) => request[p] !== undefined);
+    if (payloads.length !== 1) {
+      throw shapeError('a SeldonMessage must hold exactly one of data, jsonData, strData, binData');
+    }
+    if (request['meta'] !== undefined && !isObject(request['meta']))
+      throw shapeError('meta must be an object');
+    const payload = payloads[0];
+    if (payload === 'data') validateData(request['data']);
+    else if (payload === 'strData' && typeof request['strData'] !== 'string') {
+      throw shapeError('strData must be a string');
+    } else if (payload === 'binData' && typeof request['binData'] !== 'string') {
+      throw shapeError('binData must be a base64 string');
+    }
+  },
+  grpc: {
+    requestType: 'seldon.protos.SeldonMessage',
+    responseType: 'seldon.protos.SeldonMessage',
+    method: (model) =>
+      model.seldonApi === 'microservice' ? '/seldon.protos.Model/Predict' : '/seldon.protos.Seldon/Predict',
+  },
+};

@@ -1,0 +1,54 @@
+import { arrayShape, isObject, shapeError } from './json.js';
+import type { ProtocolCodec } from './types.js';
+
+const validateInputs = (inputs: unknown): void => {
+  if (Array.isArray(inputs)) {
+    arrayShape(inputs, 'inputs');
+    return;
+  }
+  if (!isObject(inputs)) throw shapeError('inputs must be an array or an object of named arrays');
+  const names = Object.keys(inputs);
+  if (names.length === 0) throw shapeError('inputs names no tensor');
+  let batch: number | undefined;
+  for (const name of names) {
+    const tensor = inputs[name];
+    if (!Array.isArray(tensor)) continue; // a scalar input is allowed in the columnar form
+    const size = arrayShape(tensor, `inputs.${name}`)[0];
+    if (batch !== undefined && size !== batch) throw shapeError('named inputs differ in their batch size');
+    batch = size;
+  }
+};
+
+/**
+ * TensorFlow Serving's predict API: `{"signature_name"?, "instances": [...]}` (row form) or
+ * `{"signature_name"?, "inputs": ...}` (columnar form), to `/v1/models/<name>:predict`.
+ *
+ * @see https://www.tensorflow.org/tfx/serving/api_rest#predict_api
+ */
+export const tensorflow: ProtocolCodec = {
+  name: 'tensorflow',
+  restPath: (model) => `/v1/models/${encodeURIComponent(model.name)}:predict`,
+  validateRest(request) {
+    if (!isObject(request)) throw shapeError('a predict request must be a JSON object');
+    const hasInstances = request['instances'] !== undefined;
+    const hasInputs = request['inputs'] !== undefined;
+    if (hasInstances === hasInputs)
+      throw shapeError('a predict request holds exactly one of instances, inputs');
+    const signature = request['signature_name'];
+    if (signature !== undefined && typeof signature !== 'string')
+      throw shapeError('signature_name must be a string');
+    if (hasInstances) {
+      const instances = request['instances'];
+      if (!Array.isArray(instances)) throw shapeError('instances must be an array');
+      if (instances.length === 0) throw shapeError('instances is empty');
+      if (!isObject(instances[0])) arrayShape(instances, 'instances');
+    } else {
+      validateInputs(request['inputs']);
+    }
+  },
+  grpc: {
+    requestType: 'tensorflow.serving.PredictRequest',
+    responseType: 'tensorflow.serving.PredictResponse',
+    method: () => '/tensorflow.serving.PredictionService/Predict',
+  },
+};

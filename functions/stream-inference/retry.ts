@@ -1,0 +1,43 @@
+import { isRetriable, RetryBudgetExhaustedError } from './errors.js';
+
+export interface RetryOptions {
+  /** First backoff ceiling; doubles each attempt ("full jitter": the wait is random below it). */
+  readonly baseMs: number;
+  readonly maxMs: number;
+  /** Epoch ms after which no attempt starts and no wait may end. */
+  readonly deadline: number;
+  readonly now?: () => number;
+  readonly random?: () => number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs `attempt` until it succeeds, fails with a non-retriable error (rethrown as is), or the
+ * deadline leaves no room for another try (a `RetryBudgetExhaustedError` keeping the last error as
+ * `cause`). Each attempt gets an AbortSignal that fires at the deadline.
+ *
+ * @see https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
+ * @example
+ * const answer = await withRetry((signal) => transport.infer(body, signal), { baseMs: 100, maxMs: 5000, deadline });
+ */
+export const withRetry = async <T>(
+  attempt: (signal: AbortSignal, attemptNumber: number) => Promise<T>,
+  options: RetryOptions,
+): Promise<T> => {
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  for (let n = 1; ; n++) {
+    const remaining = options.deadline - now();
+    if (remaining <= 0) throw new RetryBudgetExhaustedError(n - 1, new Error('no time left for an attempt'));
+    try {
+      return await attempt(AbortSignal.timeout(remaining), n);
+    } catch (error) {
+      if (!isRetriable(error)) throw error;
+      const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** (n - 1));
+      const wait = Math.floor(random() * ceiling);
+      if (now() + wait >= options.deadline) throw new RetryBudgetExhaustedError(n, error);
+      await sleep(wait);
+    }
+  }
+};

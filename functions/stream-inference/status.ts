@@ -1,0 +1,59 @@
+/**
+ * The one table that decides whether a model's refusal is the record's fault (dead-letter it) or
+ * a passing fault (retry it). HTTP statuses and gRPC codes side by side so they cannot drift.
+ */
+export type Verdict = 'ok' | 'bad-record' | 'transient';
+
+/** 408 and 429 are the client-error statuses that mean "try again later", not "your request is wrong". */
+const TRANSIENT_HTTP_4XX = new Set([408, 425, 429]);
+
+export const classifyHttpStatus = (status: number): Verdict => {
+  if (status >= 200 && status < 300) return 'ok';
+  if (status >= 400 && status < 500) return TRANSIENT_HTTP_4XX.has(status) ? 'transient' : 'bad-record';
+  return 'transient';
+};
+
+/** gRPC status codes (https://grpc.io/docs/guides/status-codes/). */
+export const GrpcCode = {
+  OK: 0,
+  CANCELLED: 1,
+  UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  ABORTED: 10,
+  OUT_OF_RANGE: 11,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  DATA_LOSS: 15,
+  UNAUTHENTICATED: 16,
+} as const;
+
+const GRPC_VERDICTS: Record<number, Verdict> = {
+  [GrpcCode.OK]: 'ok',
+  [GrpcCode.INVALID_ARGUMENT]: 'bad-record',
+  [GrpcCode.NOT_FOUND]: 'bad-record',
+  [GrpcCode.ALREADY_EXISTS]: 'bad-record',
+  [GrpcCode.FAILED_PRECONDITION]: 'bad-record',
+  [GrpcCode.OUT_OF_RANGE]: 'bad-record',
+  [GrpcCode.UNIMPLEMENTED]: 'bad-record',
+  // Model servers (MLServer, seldon-core) answer UNKNOWN when the model's code raised on the input.
+  [GrpcCode.UNKNOWN]: 'bad-record',
+  [GrpcCode.CANCELLED]: 'transient',
+  [GrpcCode.DEADLINE_EXCEEDED]: 'transient',
+  [GrpcCode.RESOURCE_EXHAUSTED]: 'transient',
+  [GrpcCode.ABORTED]: 'transient',
+  [GrpcCode.INTERNAL]: 'transient',
+  [GrpcCode.UNAVAILABLE]: 'transient',
+  [GrpcCode.DATA_LOSS]: 'transient',
+  // Credentials may be rotating; a bad record cannot cause these.
+  [GrpcCode.PERMISSION_DENIED]: 'transient',
+  [GrpcCode.UNAUTHENTICATED]: 'transient',
+};
+
+export const classifyGrpcCode = (code: number): Verdict => GRPC_VERDICTS[code] ?? 'transient';

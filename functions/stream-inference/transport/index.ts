@@ -1,0 +1,35 @@
+import type { Config } from '../config.js';
+import type { ProtocolCodec } from '../protocols/index.js';
+import { HttpTransport } from './http.js';
+import { LambdaTransport } from './lambda.js';
+import type { ModelTransport } from './types.js';
+
+/**
+ * Builds the one transport of this deployment. gRPC code is imported lazily so a REST deployment
+ * never loads @grpc/grpc-js or the protobuf definitions at cold start.
+ */
+export const createTransport = async (config: Config, codec: ProtocolCodec): Promise<ModelTransport> => {
+  const { endpoint, timeoutMs, concurrency } = config.model;
+  switch (endpoint.kind) {
+    case 'http':
+      return new HttpTransport({
+        url: endpoint.url,
+        path: codec.restPath(config.model),
+        timeoutMs,
+        connections: concurrency,
+      });
+    case 'lambda':
+      return new LambdaTransport({ functionName: endpoint.functionName, timeoutMs });
+    case 'grpc': {
+      const { GrpcTransport } = await import('./grpc.js');
+      return new GrpcTransport({
+        address: endpoint.address,
+        tls: endpoint.tls,
+        method: codec.grpc.method(config.model),
+        timeoutMs,
+      });
+    }
+  }
+};
+
+export type { ModelTransport } from './types.js';

@@ -1,0 +1,110 @@
+import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
+import { BadRecordError, FailureKind, TransientError } from '../errors.js';
+import { classifyHttpStatus } from '../status.js';
+import type { ModelTransport } from './types.js';
+
+export interface LambdaTransportOptions {
+  /** Function name, ARN or partial ARN, optionally with `:qualifier`. */
+  readonly functionName: string;
+  readonly timeoutMs: number;
+  /** For tests and the local runner; Lambda builds its own from the environment. */
+  readonly client?: LambdaClient;
+}
+
+/** Lambda's error types that say the function did not get to judge the request. */
+const TRANSIENT_FUNCTION_ERRORS = new Set(['Sandbox.Timedout', 'Runtime.ExitError', 'Runtime.OutOfMemory']);
+/** Invoke API errors that are the request's fault (the payload itself), not the service's. */
+const BAD_REQUEST_ERRORS = new Set(['InvalidRequestContentException', 'RequestTooLargeException']);
+
+/**
+ * A model hosted in another Lambda function, invoked synchronously with the protocol's REST JSON
+ * as the payload. The answer is either the JSON response itself, or an API-Gateway-style
+ * `{statusCode, body}` that is classified like an HTTP answer.
+ */
+export class LambdaTransport implements ModelTransport {
+  readonly #client: LambdaClient;
+  readonly #functionName: string;
+
+  constructor(options: LambdaTransportOptions) {
+    // Retries are the pipeline's (bounded by the Lambda deadline), so the SDK makes one attempt.
+    this.#client =
+      options.client ??
+      new LambdaClient({ maxAttempts: 1, requestHandler: { requestTimeout: options.timeoutMs } });
+    this.#functionName = options.functionName;
+  }
+
+  async infer(body: Buffer, signal?: AbortSignal): Promise<Buffer> {
+    let out: InvokeCommandOutput;
+    try {
+      out = await this.#client.send(
+        new InvokeCommand({ FunctionName: this.#functionName, Payload: body }),
+        signal === undefined ? {} : { abortSignal: signal },
+      );
+    } catch (cause) {
+      throw classifyInvokeError(cause);
+    }
+    const payload = Buffer.from(out.Payload ?? new Uint8Array());
+    if (out.FunctionError !== undefined) {
+      const { errorType, errorMessage } = parseFunctionError(payload);
+      const reason = `model function failed (${errorType}): ${errorMessage}`;
+      if (TRANSIENT_FUNCTION_ERRORS.has(errorType))
+        throw new TransientError(reason, { kind: FailureKind.modelUnavailable });
+      throw new BadRecordError(reason, { kind: FailureKind.modelRejected });
+    }
+    return unwrapHttpShape(payload);
+  }
+
+  async close(): Promise<void> {
+    this.#client.destroy();
+  }
+}
+
+const classifyInvokeError = (cause: unknown): Error => {
+  const name = cause instanceof Error ? cause.name : 'Error';
+  const message = cause instanceof Error ? cause.message : String(cause);
+  if (BAD_REQUEST_ERRORS.has(name)) {
+    return new BadRecordError(`Lambda refused the payload (${name}): ${message}`, {
+      kind: name === 'RequestTooLargeException' ? FailureKind.tooLarge : FailureKind.modelRejected,
+      cause,
+    });
+  }
+  // Throttling, service errors, a missing function or missing permission: none is the record's fault.
+  return new TransientError(`Lambda invoke failed (${name}): ${message}`, {
+    kind: FailureKind.modelUnavailable,
+    cause,
+  });
+};
+
+const parseFunctionError = (payload: Buffer): { errorType: string; errorMessage: string } => {
+  try {
+    const parsed = JSON.parse(payload.toString('utf8')) as { errorType?: unknown; errorMessage?: unknown };
+    return {
+      errorType: typeof parsed.errorType === 'string' ? parsed.errorType : 'Unhandled',
+      errorMessage: typeof parsed.errorMessage === 'string' ? parsed.errorMessage : payload.toString('utf8'),
+    };
+  } catch {
+    return { errorType: 'Unhandled', errorMessage: payload.toString('utf8') };
+  }
+};
+
+const unwrapHttpShape = (payload: Buffer): Buffer => {
+  // Cheap check first: only an object that starts with "statusCode"-style keys is worth a parse.
+  if (!payload.includes('"statusCode"')) return payload;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payload.toString('utf8'));
+  } catch {
+    return payload;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return payload;
+  const { statusCode, body } = parsed as { statusCode?: unknown; body?: unknown };
+  if (typeof statusCode !== 'number') return payload;
+  const text = typeof body === 'string' ? body : JSON.stringify(body ?? null);
+  const verdict = classifyHttpStatus(statusCode);
+  if (verdict === 'ok') return Buffer.from(text);
+  const reason = `model function answered ${statusCode}: ${text.slice(0, 512)}`;
+  if (verdict === 'bad-record') {
+    throw new BadRecordError(reason, { kind: FailureKind.modelRejected, status: statusCode });
+  }
+  throw new TransientError(reason, { kind: FailureKind.modelUnavailable, status: statusCode });
+};
