@@ -1,0 +1,60 @@
+import { BadRecordError, FailureKind, TransientError } from '../../functions/stream-inference/errors.js';
+import type { OutboundRecord, Publisher } from '../../functions/stream-inference/publisher.js';
+import type { ModelTransport } from '../../functions/stream-inference/transport/index.js';
+
+/**
+ * A model that answers `{"echo": <request>}`, rejects requests holding `"reject"` with a 400, and
+ * fails transiently on requests holding `"down"` (a fixed number of times, or forever).
+ */
+export class FakeModel implements ModelTransport {
+  calls = 0;
+  readonly #downFor: number;
+  #downLeft: number;
+
+  constructor(options: { downFor?: number; delayMs?: number } = {}) {
+    this.#downFor = options.downFor ?? Number.POSITIVE_INFINITY;
+    this.#downLeft = this.#downFor;
+    this.delayMs = options.delayMs ?? 0;
+  }
+
+  readonly delayMs: number;
+
+  async infer(body: Buffer): Promise<Buffer> {
+    this.calls++;
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, Math.random() * this.delayMs));
+    const text = body.toString('utf8');
+    if (text.includes('"reject"')) {
+      throw new BadRecordError('model answered HTTP 400: rejected', {
+        kind: FailureKind.modelRejected,
+        status: 400,
+      });
+    }
+    if (text.includes('"down"') && this.#downLeft > 0) {
+      this.#downLeft--;
+      throw new TransientError('model answered HTTP 503', {
+        kind: FailureKind.modelUnavailable,
+        status: 503,
+      });
+    }
+    return Buffer.from(`{"echo":${text}}`);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Keeps what was published; can be told to fail. */
+export class FakePublisher implements Publisher {
+  readonly published: OutboundRecord[] = [];
+  fail = false;
+
+  async publish(records: readonly OutboundRecord[]): Promise<void> {
+    if (this.fail) throw new TransientError('broker down', { kind: FailureKind.publish });
+    this.published.push(...records);
+  }
+
+  async close(): Promise<void> {}
+
+  on(topic: string): OutboundRecord[] {
+    return this.published.filter((r) => r.topic === topic);
+  }
+}

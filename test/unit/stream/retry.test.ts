@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { BadRecordError, FailureKind, TransientError } from '../../../functions/stream-inference/errors.js';
+import { withRetry } from '../../../functions/stream-inference/retry.js';
+
+const transient = () => new TransientError('down', { kind: FailureKind.modelUnavailable });
+
+describe('withRetry', () => {
+  it('retries transient errors until the call succeeds', async () => {
+    let calls = 0;
+
+    const result = await withRetry(
+      async () => {
+        calls++;
+        if (calls < 3) throw transient();
+        return 'ok';
+      },
+      { baseMs: 1, maxMs: 2, deadline: Date.now() + 5_000 },
+    );
+
+    expect(result).toBe('ok');
+    expect(calls).toBe(3);
+  });
+
+  it('rethrows a bad-record error at once', async () => {
+    let calls = 0;
+    const bad = new BadRecordError('no', { kind: FailureKind.modelRejected, status: 400 });
+
+    await expect(
+      withRetry(
+        async () => {
+          calls++;
+          throw bad;
+        },
+        { baseMs: 1, maxMs: 2, deadline: Date.now() + 5_000 },
+      ),
+    ).rejects.toBe(bad);
+    expect(calls).toBe(1);
+  });
+
+  it('gives up before the deadline, keeping the last error as cause', async () => {
+    const started = Date.now();
+    const last = transient();
+
+    const error = await withRetry(
+      async () => {
+        throw last;
+      },
+      { baseMs: 20, maxMs: 40, deadline: started + 300 },
+    ).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: 'RetryBudgetExhaustedError', retriable: true, cause: last });
+    expect(Date.now()).toBeLessThan(started + 300 + 50);
+  });
+});
