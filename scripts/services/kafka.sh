@@ -1,0 +1,250 @@
+#!/usr/bin/env bash
+# Local single-node Apache Kafka 4.x broker (KRaft, broker+controller in one JVM) for tests and `npm start`.
+#
+#   scripts/services/kafka.sh up       fetch the jars (once), format the log dir (once), start, wait until ready
+#   scripts/services/kafka.sh down     stop the broker started by `up` (SIGTERM, then SIGKILL after 30 s)
+#   scripts/services/kafka.sh status   print up/down (exit 0 when up, 1 when down)
+#
+# Everything lives under the ignored folder .cache/kafka/: lib/ (jars from Maven Central), data/ (KRaft
+# log dir, kept across restarts), logs/server.log (broker log), kafka.pid, server.properties.
+# Environment: KAFKA_VERSION (default 4.1.1), KAFKA_HEAP_OPTS (default -Xms256m -Xmx1g),
+# KAFKA_READY_TIMEOUT seconds (default 90).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+conf_dir="$here/kafka"
+
+KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
+KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}"
+KAFKA_READY_TIMEOUT="${KAFKA_READY_TIMEOUT:-90}"
+host=127.0.0.1
+port=9092
+controller_port=9093
+
+cache="$root/.cache/kafka"
+lib="$cache/lib"
+data="$cache/data"
+logs="$cache/logs"
+pid_file="$cache/kafka.pid"
+props="$cache/server.properties"
+marker="$lib/.fetched-kafka_2.13-$KAFKA_VERSION"
+
+say() { echo "kafka: $*"; }
+die() {
+  echo "kafka: $*" >&2
+  exit 1
+}
+
+need() {
+  command -v "$1" >/dev/null 2>&1 || {
+    echo "kafka: '$1' is required but not found on PATH ($2)" >&2
+    exit 127
+  }
+}
+
+# True when something accepts TCP connections on host:port.
+port_open() {
+  (exec 3<>"/dev/tcp/$host/$1") 2>/dev/null
+}
+
+# The pid from the pid file when that process is alive and is our broker; empty otherwise.
+running_pid() {
+  [[ -f "$pid_file" ]] || return 0
+  local pid
+  pid="$(tr -dc '0-9' <"$pid_file")"
+  [[ -n "$pid" ]] || return 0
+  if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q 'kafka\.Kafka'; then
+    echo "$pid"
+  fi
+}
+
+# A real Kafka metadata round trip (kafkajs admin.listTopics) when node and kafkajs are available;
+# otherwise the broker's own "started" log line. Returns 0 when the broker serves requests.
+broker_answers() {
+  port_open "$port" || return 1
+  if command -v node >/dev/null 2>&1 && [[ -d "$root/node_modules/kafkajs" ]]; then
+    (cd "$root" && timeout 20 node -e "
+      const { Kafka, logLevel } = require('kafkajs');
+      const admin = new Kafka({ clientId: 'kafka-sh', brokers: ['$host:$port'], logLevel: logLevel.NOTHING,
+        connectionTimeout: 3000, requestTimeout: 5000, retry: { retries: 0 } }).admin();
+      admin.connect().then(() => admin.listTopics()).then(
+        () => admin.disconnect().then(() => process.exit(0)),
+        () => process.exit(1));
+    " >/dev/null 2>&1)
+  else
+    grep -q 'Kafka Server started' "$logs/server.log" 2>/dev/null
+  fi
+}
+
+print_log_tail() {
+  echo "---- $logs/server.log (last 60 lines) ----" >&2
+  tail -n 60 "$logs/server.log" >&2 2>/dev/null || true
+  if [[ -s "$logs/stdout.log" ]]; then
+    echo "---- $logs/stdout.log (last 30 lines) ----" >&2
+    tail -n 30 "$logs/stdout.log" >&2 || true
+  fi
+}
+
+fetch() {
+  if [[ -f "$marker" ]]; then
+    return 0
+  fi
+  need mvn "Maven fetches Apache Kafka from Maven Central"
+  say "fetching Apache Kafka $KAFKA_VERSION and its runtime dependencies from Maven Central into $lib"
+  local started=$SECONDS tmp="$cache/lib.tmp"
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  if ! mvn -q -B -Dstyle.color=never -f "$conf_dir/pom.xml" \
+    -Dkafka.version="$KAFKA_VERSION" \
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp"; then
+    rm -rf "$tmp"
+    die "Maven could not fetch org.apache.kafka:kafka_2.13:$KAFKA_VERSION (network to Maven Central?)"
+  fi
+  compgen -G "$tmp/kafka_2.13-$KAFKA_VERSION.jar" >/dev/null || die "kafka_2.13-$KAFKA_VERSION.jar missing after fetch"
+  touch "$tmp/.fetched-kafka_2.13-$KAFKA_VERSION"
+  rm -rf "$lib"
+  mv "$tmp" "$lib"
+  say "fetched $(find "$lib" -name '*.jar' | wc -l) jars in $((SECONDS - started)) s"
+}
+
+write_config() {
+  mkdir -p "$data" "$logs"
+  local template
+  template="$(<"$conf_dir/server.properties")"
+  printf '%s\n' "${template//@DATA_DIR@/$data}" >"$props"
+}
+
+java_cp() {
+  java -Xms64m -Xmx256m -Dlog4j2.configurationFile="$conf_dir/log4j2.xml" -Dkafka.logs.dir="$logs" \
+    -cp "$lib/*" "$@"
+}
+
+format_storage() {
+  if [[ -f "$data/meta.properties" ]]; then
+    return 0
+  fi
+  local cluster_id
+  cluster_id="$(java_cp kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1 | tr -d '[:space:]')"
+  [[ -n "$cluster_id" ]] || die "could not create a cluster id (kafka.tools.StorageTool random-uuid)"
+  say "formatting KRaft log dir $data (cluster id $cluster_id)"
+  java_cp kafka.tools.StorageTool format -t "$cluster_id" -c "$props" >"$logs/format.log" 2>&1 || {
+    cat "$logs/format.log" >&2
+    die "formatting $data failed"
+  }
+}
+
+up() {
+  mkdir -p "$cache"
+  # One `up` at a time (the test setup and a developer may both call it).
+  exec 9>"$cache/.lock"
+  if command -v flock >/dev/null 2>&1; then
+    flock -w 600 9 || die "another 'kafka.sh up' holds $cache/.lock"
+  fi
+
+  local pid
+  pid="$(running_pid)"
+  if broker_answers; then
+    if [[ -n "$pid" ]]; then
+      say "already running (pid $pid)"
+    else
+      say "already running (a broker answers on $host:$port; not started by this script)"
+    fi
+    echo "kafka  $host:$port  ready"
+    return 0
+  fi
+
+  need java "Java 17+ runs the Kafka broker"
+  if [[ -z "$pid" ]]; then
+    if port_open "$port" || port_open "$controller_port"; then
+      die "port $port or $controller_port is in use by something that is not a Kafka broker started here"
+    fi
+    rm -f "$pid_file"
+    fetch
+    write_config
+    format_storage
+
+    # A fresh server.log per start, so "Kafka Server started" above always means this start.
+    if [[ -f "$logs/server.log" ]]; then mv -f "$logs/server.log" "$logs/server.log.prev"; fi
+    local started=$SECONDS
+    say "starting broker (Kafka $KAFKA_VERSION, log $logs/server.log)"
+    # shellcheck disable=SC2086 # KAFKA_HEAP_OPTS is a list of JVM flags
+    nohup java $KAFKA_HEAP_OPTS -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+      -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true \
+      -Dlog4j2.configurationFile="$conf_dir/log4j2.xml" -Dkafka.logs.dir="$logs" \
+      -cp "$lib/*" kafka.Kafka "$props" >"$logs/stdout.log" 2>&1 </dev/null 9>&- &
+    pid=$!
+    echo "$pid" >"$pid_file"
+  else
+    say "broker process $pid is starting; waiting for it to answer"
+    local started=$SECONDS
+  fi
+
+  local deadline=$((SECONDS + KAFKA_READY_TIMEOUT))
+  until broker_answers; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      rm -f "$pid_file"
+      print_log_tail
+      die "broker process $pid exited during startup"
+    fi
+    if ((SECONDS >= deadline)); then
+      print_log_tail
+      die "broker did not answer on $host:$port within ${KAFKA_READY_TIMEOUT} s (pid $pid still running; 'kafka.sh down' stops it)"
+    fi
+    sleep 1
+  done
+  say "up in $((SECONDS - started)) s (pid $pid)"
+  echo "kafka  $host:$port  ready"
+}
+
+down() {
+  local pid
+  pid="$(running_pid)"
+  if [[ -z "$pid" ]]; then
+    rm -f "$pid_file"
+    if port_open "$port"; then
+      say "no broker started by this script is running, but something answers on $host:$port (left alone)"
+    else
+      say "not running"
+    fi
+    return 0
+  fi
+  say "stopping broker (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  local deadline=$((SECONDS + 30))
+  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do
+    sleep 0.5
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    say "broker did not stop within 30 s; sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
+  fi
+  rm -f "$pid_file"
+  say "stopped"
+}
+
+status() {
+  local pid
+  pid="$(running_pid)"
+  if broker_answers; then
+    echo "kafka  $host:$port  up${pid:+ (pid $pid)}"
+    return 0
+  fi
+  if [[ -n "$pid" ]]; then
+    echo "kafka  $host:$port  starting or not answering (pid $pid)"
+  else
+    echo "kafka  $host:$port  down"
+  fi
+  return 1
+}
+
+case "${1:-up}" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  *)
+    echo "usage: kafka.sh up|down|status" >&2
+    exit 2
+    ;;
+esac
