@@ -28,8 +28,11 @@ export interface KafkaConfig {
   readonly clientId: string;
   /** Producer compression for output and error records. */
   readonly compression: 'none' | 'gzip';
-  /** Publish each batch's records in one Kafka transaction (read_committed consumers never see half a batch). */
-  readonly transactionalId?: string;
+  /**
+   * Publish each batch's records in one Kafka transaction, so read_committed consumers never see
+   * half a batch. Each warm container gets its own transactional id: Lambda runs many at once.
+   */
+  readonly transactional: boolean;
 }
 
 export interface ModelConfig {
@@ -198,7 +201,6 @@ export const loadConfig = (env: Env = process.env): Config => {
     throw new ConfigError('KAFKA_SECRET_ARN', `is required when KAFKA_AUTH is ${auth}`);
   }
   const brokers = value(env, 'KAFKA_BROKER');
-  const transactionalId = value(env, 'KAFKA_TRANSACTIONAL_ID');
 
   return {
     kafka: {
@@ -212,7 +214,7 @@ export const loadConfig = (env: Env = process.env): Config => {
       ...(secretArn === undefined ? {} : { secretArn }),
       clientId: value(env, 'KAFKA_CLIENT_ID') ?? 'msk-inference',
       compression: oneOf(env, 'KAFKA_COMPRESSION', ['none', 'gzip'] as const, 'none'),
-      ...(transactionalId === undefined ? {} : { transactionalId }),
+      transactional: bool(env, 'KAFKA_TRANSACTIONAL', false),
     },
     model: {
       endpoint,

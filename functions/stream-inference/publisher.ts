@@ -1,7 +1,17 @@
-import { CompressionTypes, Kafka, logLevel, type Message, Partitioners, type Producer } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import {
+  CompressionTypes,
+  Kafka,
+  type LogEntry,
+  logLevel,
+  type Message,
+  Partitioners,
+  type Producer,
+} from 'kafkajs';
 import type { KafkaConfig } from './config.js';
 import { FailureKind, TransientError } from './errors.js';
 import { connectionOptions } from './kafka-auth.js';
+import { logger } from './telemetry.js';
 
 /** A record to produce: an output, or a bad input bound for the error topic. */
 export interface OutboundRecord {
@@ -90,7 +100,7 @@ export class KafkaPublisher implements Publisher {
       acks: -1,
       compression: this.#options.kafka.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
     };
-    if (this.#options.kafka.transactionalId === undefined) {
+    if (!this.#options.kafka.transactional) {
       await producer.sendBatch(batch);
       return;
     }
@@ -115,6 +125,7 @@ export class KafkaPublisher implements Publisher {
         connectionTimeout: 3_000,
         requestTimeout: 10_000,
         logLevel: logLevel.ERROR,
+        logCreator: kafkajsToPowertools,
         // Bounded: the pipeline's deadline decides when to give up, not an endless kafkajs retry.
         retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
       });
@@ -122,7 +133,7 @@ export class KafkaPublisher implements Publisher {
         idempotent: true,
         maxInFlightRequests: 1,
         createPartitioner: Partitioners.DefaultPartitioner,
-        ...(kafka.transactionalId === undefined ? {} : { transactionalId: kafka.transactionalId }),
+        ...(kafka.transactional ? { transactionalId: `${kafka.clientId}-${randomUUID()}` } : {}),
         retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
       });
       await producer.connect();
@@ -142,3 +153,16 @@ export class KafkaPublisher implements Publisher {
     await producer?.disconnect().catch(() => undefined);
   }
 }
+
+/**
+ * kafkajs logs through the function's structured logger. Its errors are logged as warnings: the
+ * pipeline decides what a failed publish means and logs that itself.
+ */
+const kafkajsToPowertools =
+  () =>
+  ({ level, label, log }: LogEntry): void => {
+    const { message, timestamp: _t, logger: _l, ...rest } = log;
+    const line = `kafkajs ${label}: ${message}`;
+    if (level <= logLevel.WARN) logger.warn(line, rest);
+    else logger.debug(line, rest);
+  };

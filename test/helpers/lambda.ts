@@ -4,7 +4,8 @@ import type { LambdaKafkaEvent, LambdaKafkaRecord } from '../../functions/stream
 import type { KafkaBatchResponse } from '../../functions/stream-inference/outcome.js';
 import type { KafkaRecord } from './kafka.js';
 
-export const CLUSTER_ARN = 'arn:aws:kafka:us-east-1:123456789012:cluster/local/11111111-2222-3333-4444-555555555555-1';
+export const CLUSTER_ARN =
+  'arn:aws:kafka:us-east-1:123456789012:cluster/local/11111111-2222-3333-4444-555555555555-1';
 
 /**
  * Turns records read from a real topic into the exact event Lambda's Kafka event source mapping
@@ -21,7 +22,9 @@ export const eventFromRecords = (
     const headers = Object.entries(r.headers).flatMap(([name, v]) =>
       (Array.isArray(v) ? v : [v]).map((bytes) => ({ [name]: [...bytes] })),
     );
-    (grouped[id] ??= []).push({
+    const list = grouped[id] ?? [];
+    grouped[id] = list;
+    list.push({
       topic: r.topic,
       partition: r.partition,
       offset: r.offset,
