@@ -1,0 +1,72 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeKafkaHelpers, createTopics, produce, readToEnd, uniqueTopic } from '../helpers/kafka.js';
+import { eventFromRecords, fakeContext, type LoadedHandler, loadHandler } from '../helpers/lambda.js';
+
+/** A model that accepts connections and never answers: the worst case for a Lambda deadline. */
+let server: Server;
+const sockets = new Set<Socket>();
+let port = 0;
+const handlers: LoadedHandler[] = [];
+
+beforeAll(async () => {
+  server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as { port: number }).port;
+});
+
+afterAll(async () => {
+  await Promise.all(handlers.map((h) => h.shutdown()));
+  for (const s of sockets) s.destroy();
+  await new Promise((resolve) => server.close(resolve));
+  await closeKafkaHelpers();
+});
+
+describe('a model that hangs', () => {
+  it('returns before the Lambda timeout with the unfinished records reported, never a timeout', async () => {
+    // Prepare
+    const input = uniqueTopic('hang-in');
+    const output = uniqueTopic('hang-out');
+    const errors = uniqueTopic('hang-err');
+    await createTopics([input, output, errors], 2);
+    await produce(
+      input,
+      Array.from({ length: 20 }, (_, i) => ({
+        key: `k${i}`,
+        value: JSON.stringify({ instances: [[1, 2, 3, 4]] }),
+        partition: i % 2,
+      })),
+    );
+    const records = await readToEnd(input);
+    const loaded = await loadHandler({
+      MODEL_ENDPOINT: `http://127.0.0.1:${port}`,
+      MODEL_NAME: 'iris',
+      PROTOCOL: 'tensorflow',
+      MODEL_TIMEOUT_MS: '60000',
+      SAFETY_MARGIN_MS: '1000',
+      KAFKA_BROKER: '127.0.0.1:9092',
+      KAFKA_INPUT_TOPIC: input,
+      KAFKA_OUTPUT_TOPIC: output,
+      KAFKA_ERROR_TOPIC: errors,
+    });
+    handlers.push(loaded);
+    const lambdaTimeoutMs = 4_000;
+    const started = Date.now();
+
+    // Act
+    const response = await loaded.handler(eventFromRecords(records, 'msk'), fakeContext(lambdaTimeoutMs));
+
+    // Assess
+    const took = Date.now() - started;
+    expect(took).toBeLessThan(lambdaTimeoutMs);
+    expect(response.batchItemFailures).toEqual([
+      { itemIdentifier: { 'topic-partition': `${input}-0`, offset: 0 } },
+      { itemIdentifier: { 'topic-partition': `${input}-1`, offset: 0 } },
+    ]);
+    expect(await readToEnd(output)).toHaveLength(0);
+    expect(await readToEnd(errors)).toHaveLength(0);
+  });
+});
