@@ -11,6 +11,7 @@ export const FailureKind = {
   modelRejected: 'model-rejected',
   tooLarge: 'too-large',
   modelUnavailable: 'model-unavailable',
+  modelError: 'model-error',
   publish: 'publish',
 } as const;
 export type FailureKind = (typeof FailureKind)[keyof typeof FailureKind];
@@ -19,32 +20,46 @@ export type FailureKind = (typeof FailureKind)[keyof typeof FailureKind];
 export class MskInferenceError extends Error {
   readonly retriable: boolean;
   readonly kind: FailureKind;
-  constructor(message: string, options: { kind: FailureKind; retriable: boolean; cause?: unknown }) {
+  /** HTTP status or gRPC status code of the model's answer, when the model answered. */
+  readonly status?: number;
+  constructor(
+    message: string,
+    options: { kind: FailureKind; retriable: boolean; status?: number | undefined; cause?: unknown },
+  ) {
     super(message, { cause: options.cause });
     this.name = 'MskInferenceError';
     this.kind = options.kind;
     this.retriable = options.retriable;
+    if (options.status !== undefined) this.status = options.status;
   }
 }
 
 /** The record itself is wrong: retrying it can never succeed, so it goes to the error topic. */
 export class BadRecordError extends MskInferenceError {
-  /** HTTP status or gRPC status code of the model's answer, when the model refused the record. */
-  readonly status?: number;
   constructor(message: string, options: { kind: FailureKind; status?: number; cause?: unknown }) {
-    super(message, { kind: options.kind, retriable: false, cause: options.cause });
+    super(message, { ...options, retriable: false });
     this.name = 'BadRecordError';
-    if (options.status !== undefined) this.status = options.status;
   }
 }
 
 /** A fault outside the record (model down, timeout, throttling, broker unreachable). */
 export class TransientError extends MskInferenceError {
-  readonly status?: number;
-  constructor(message: string, options: { kind: FailureKind; status?: number; cause?: unknown }) {
-    super(message, { kind: options.kind, retriable: true, cause: options.cause });
+  constructor(message: string, options: { kind: FailureKind; status?: number | undefined; cause?: unknown }) {
+    super(message, { ...options, retriable: true });
     this.name = 'TransientError';
-    if (options.status !== undefined) this.status = options.status;
+  }
+}
+
+/**
+ * The model answered, but with an internal error (HTTP 500, gRPC INTERNAL). It may be passing, or
+ * the record may crash the model every time (MLServer and seldon-core answer 500 when the model's
+ * code raises on an input). Retried a few times; if the model kept answering other records
+ * meanwhile, the record is the cause and is dead-lettered, otherwise it is left for redelivery.
+ */
+export class ModelFailedError extends TransientError {
+  constructor(message: string, options: { status?: number; cause?: unknown } = {}) {
+    super(message, { kind: FailureKind.modelError, ...options });
+    this.name = 'ModelFailedError';
   }
 }
 

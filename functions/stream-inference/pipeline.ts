@@ -1,6 +1,12 @@
 import pLimit from 'p-limit';
 import type { Config } from './config.js';
-import { BadRecordError, FailureKind, type MskInferenceError, TransientError } from './errors.js';
+import {
+  BadRecordError,
+  FailureKind,
+  ModelFailedError,
+  type MskInferenceError,
+  TransientError,
+} from './errors.js';
 import type { InputRecord, PartitionBatch } from './event.js';
 import type { RecordOutcome } from './outcome.js';
 import type { OutboundRecord, Publisher } from './publisher.js';
@@ -17,7 +23,16 @@ export interface PipelineDeps {
   readonly publisher: Publisher;
   /** Called with each successful model call's latency in ms. */
   readonly onModelLatency?: (ms: number) => void;
+  /** Lives as long as the warm container: when the model last answered a call successfully. */
+  readonly health: ModelHealth;
 }
+
+export interface ModelHealth {
+  lastSuccessAt: number;
+}
+
+/** A model that answered another call this recently is up: its failure on one record is that record's. */
+const HEALTHY_WITHIN_MS = 60_000;
 
 export interface Deadlines {
   /** No model call or backoff runs past this (epoch ms). */
@@ -30,7 +45,10 @@ type CallResult =
   | { readonly kind: 'answer'; readonly body: Buffer }
   | { readonly kind: 'bad'; readonly error: MskInferenceError }
   | { readonly kind: 'retry'; readonly error: unknown }
+  | { readonly kind: 'suspect'; readonly error: ModelFailedError }
   | { readonly kind: 'skipped' };
+
+const MODEL_FAILED_ATTEMPTS = 3;
 
 const EARLIER_NOT_DONE = 'an earlier record of this partition is not done; kept back to keep the order';
 
@@ -49,18 +67,20 @@ export const processBatch = async (
   deadlines: Deadlines,
 ): Promise<RecordOutcome[]> => {
   const limit = pLimit(deps.config.model.concurrency);
-  const perPartition = await Promise.all(
-    partitions.map(async (batch) => {
+  const results = await Promise.all(
+    partitions.map((batch) => {
       // Once a record of this partition must be redelivered, later ones are not worth a call.
       const stop = { offset: Number.POSITIVE_INFINITY };
-      const results = await Promise.all(
+      return Promise.all(
         batch.records.map((record) => limit(() => callModel(record, stop, deps, deadlines.calls))),
       );
-      return toOutcomes(batch.records, results, deps.records);
     }),
   );
-
-  const outcomes = perPartition.flat();
+  // Decided only once every call is back, so that a neighbour's success can prove the model is up.
+  const modelUp = Date.now() - deps.health.lastSuccessAt < HEALTHY_WITHIN_MS;
+  const outcomes = partitions.flatMap((batch, i) =>
+    toOutcomes(batch.records, results[i]!, deps.records, modelUp),
+  );
   const outbound = outcomes.flatMap((o) => (o.status === 'retry-later' ? [] : [o.outbound]));
   try {
     await deps.publisher.publish(outbound, deadlines.publish);
@@ -90,7 +110,9 @@ const callModel = async (
       baseMs: deps.config.pipeline.retryBaseMs,
       maxMs: deps.config.pipeline.retryMaxMs,
       deadline,
+      modelFailedAttempts: MODEL_FAILED_ATTEMPTS,
     });
+    deps.health.lastSuccessAt = Date.now();
     deps.onModelLatency?.(performance.now() - started);
     const max = deps.config.pipeline.maxRecordBytes;
     if (answer.length > max) {
@@ -104,6 +126,7 @@ const callModel = async (
     return { kind: 'answer', body: answer };
   } catch (error) {
     if (error instanceof BadRecordError) return { kind: 'bad', error };
+    if (error instanceof ModelFailedError) return { kind: 'suspect', error };
     stop.offset = Math.min(stop.offset, record.offset);
     return { kind: 'retry', error };
   }
@@ -129,10 +152,17 @@ const toOutcomes = (
   records: readonly InputRecord[],
   results: readonly CallResult[],
   build: RecordBuilder,
+  modelUp: boolean,
 ): PendingOutcome[] => {
   let blockedBy: unknown;
   return records.map((record, i) => {
-    const result = results[i]!;
+    const raw = results[i]!;
+    const result: CallResult =
+      raw.kind !== 'suspect'
+        ? raw
+        : modelUp
+          ? { kind: 'bad', error: raw.error }
+          : { kind: 'retry', error: raw.error };
     if (blockedBy === undefined && (result.kind === 'retry' || result.kind === 'skipped')) {
       blockedBy =
         result.kind === 'retry'

@@ -1,5 +1,5 @@
 import type { Config } from './config.js';
-import { BadRecordError, type MskInferenceError } from './errors.js';
+import type { MskInferenceError } from './errors.js';
 import { type InputRecord, sourceOf } from './event.js';
 import type { ProtocolCodec } from './protocols/index.js';
 import type { OutboundRecord } from './publisher.js';
@@ -69,7 +69,7 @@ export const recordBuilder = (config: Config, codec: ProtocolCodec): RecordBuild
       const value = record.value;
       // The broker would refuse an oversized error record too; the head of the value still helps.
       const truncated = value !== null && value.length > maxValueBytes;
-      const status = error instanceof BadRecordError ? error.status : undefined;
+      const status = error.status;
       return {
         topic: errorTopic,
         key: record.key,

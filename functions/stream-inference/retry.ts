@@ -1,4 +1,4 @@
-import { isRetriable, RetryBudgetExhaustedError } from './errors.js';
+import { isRetriable, ModelFailedError, RetryBudgetExhaustedError } from './errors.js';
 
 export interface RetryOptions {
   /** First backoff ceiling; doubles each attempt ("full jitter": the wait is random below it). */
@@ -6,6 +6,11 @@ export interface RetryOptions {
   readonly maxMs: number;
   /** Epoch ms after which no attempt starts and no wait may end. */
   readonly deadline: number;
+  /**
+   * Attempts after which a `ModelFailedError` is rethrown as is, so the caller can decide whether
+   * the record is poison: a model that fails on the same input three times will not stop doing so.
+   */
+  readonly modelFailedAttempts?: number;
   readonly now?: () => number;
   readonly random?: () => number;
 }
@@ -34,6 +39,7 @@ export const withRetry = async <T>(
       return await attempt(AbortSignal.timeout(remaining), n);
     } catch (error) {
       if (!isRetriable(error)) throw error;
+      if (error instanceof ModelFailedError && n >= (options.modelFailedAttempts ?? 3)) throw error;
       const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** (n - 1));
       const wait = Math.floor(random() * ceiling);
       if (now() + wait >= options.deadline) throw new RetryBudgetExhaustedError(n, error);

@@ -2,7 +2,7 @@
  * The one table that decides whether a model's refusal is the record's fault (dead-letter it) or
  * a passing fault (retry it). HTTP statuses and gRPC codes side by side so they cannot drift.
  */
-export type Verdict = 'ok' | 'bad-record' | 'transient';
+export type Verdict = 'ok' | 'bad-record' | 'transient' | 'model-failed';
 
 /** 408 and 429 are the client-error statuses that mean "try again later", not "your request is wrong". */
 const TRANSIENT_HTTP_4XX = new Set([408, 425, 429]);
@@ -10,6 +10,8 @@ const TRANSIENT_HTTP_4XX = new Set([408, 425, 429]);
 export const classifyHttpStatus = (status: number): Verdict => {
   if (status >= 200 && status < 300) return 'ok';
   if (status >= 400 && status < 500) return TRANSIENT_HTTP_4XX.has(status) ? 'transient' : 'bad-record';
+  // 500 is the model's own code failing; 502/503/504 are the model (or its proxy) not being there.
+  if (status === 500) return 'model-failed';
   return 'transient';
 };
 
@@ -48,7 +50,7 @@ const GRPC_VERDICTS: Record<number, Verdict> = {
   [GrpcCode.DEADLINE_EXCEEDED]: 'transient',
   [GrpcCode.RESOURCE_EXHAUSTED]: 'transient',
   [GrpcCode.ABORTED]: 'transient',
-  [GrpcCode.INTERNAL]: 'transient',
+  [GrpcCode.INTERNAL]: 'model-failed',
   [GrpcCode.UNAVAILABLE]: 'transient',
   [GrpcCode.DATA_LOSS]: 'transient',
   // Credentials may be rotating; a bad record cannot cause these.

@@ -48,6 +48,7 @@ export const createStream = async (config: Config, overrides: StreamOverrides = 
   // KAFKA_BROKER may be left to the event's bootstrapServers, known only at the first invocation.
   let publisher = overrides.publisher;
   const { safetyMarginMs, reportBatchItemFailures, logPayloads } = config.pipeline;
+  const health = { lastSuccessAt: 0 };
 
   const publisherFor = (bootstrapServers: string | undefined): Publisher => {
     if (publisher !== undefined) return publisher;
@@ -72,6 +73,7 @@ export const createStream = async (config: Config, overrides: StreamOverrides = 
           transport,
           publisher: publisherFor(decoded.bootstrapServers),
           onModelLatency: recordModelLatency,
+          health,
         },
         { calls: end - safetyMarginMs, publish: end - Math.floor(safetyMarginMs / 4) },
       );

@@ -1,10 +1,16 @@
-import { BadRecordError, FailureKind, TransientError } from '../../functions/stream-inference/errors.js';
+import {
+  BadRecordError,
+  FailureKind,
+  ModelFailedError,
+  TransientError,
+} from '../../functions/stream-inference/errors.js';
 import type { OutboundRecord, Publisher } from '../../functions/stream-inference/publisher.js';
 import type { ModelTransport } from '../../functions/stream-inference/transport/index.js';
 
 /**
  * A model that answers `{"echo": <request>}`, rejects requests holding `"reject"` with a 400, and
- * fails transiently on requests holding `"down"` (a fixed number of times, or forever).
+ * fails transiently on requests holding `"down"` (a fixed number of times, or forever), and answers
+ * 500 (the model's code raised) on every request holding `"crash"`.
  */
 export class FakeModel implements ModelTransport {
   calls = 0;
@@ -29,6 +35,8 @@ export class FakeModel implements ModelTransport {
         status: 400,
       });
     }
+    if (text.includes('"crash"'))
+      throw new ModelFailedError('model answered HTTP 500: boom', { status: 500 });
     if (text.includes('"down"') && this.#downLeft > 0) {
       this.#downLeft--;
       throw new TransientError('model answered HTTP 503', {

@@ -1,5 +1,5 @@
 import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
-import { BadRecordError, FailureKind, TransientError } from '../errors.js';
+import { BadRecordError, FailureKind, ModelFailedError, TransientError } from '../errors.js';
 import { classifyGrpcCode } from '../status.js';
 import type { ModelTransport } from './types.js';
 
@@ -66,8 +66,9 @@ const classify = (error: ServiceError | null): Error => {
   if (error === null)
     return new TransientError('model sent no answer', { kind: FailureKind.modelUnavailable });
   const reason = `model answered gRPC ${error.code} (${error.details || error.message})`;
-  if (classifyGrpcCode(error.code) === 'bad-record') {
+  const verdict = classifyGrpcCode(error.code);
+  if (verdict === 'bad-record')
     return new BadRecordError(reason, { kind: FailureKind.modelRejected, status: error.code });
-  }
+  if (verdict === 'model-failed') return new ModelFailedError(reason, { status: error.code, cause: error });
   return new TransientError(reason, { kind: FailureKind.modelUnavailable, status: error.code, cause: error });
 };

@@ -1,5 +1,5 @@
 import { Pool } from 'undici';
-import { BadRecordError, FailureKind, TransientError } from '../errors.js';
+import { BadRecordError, FailureKind, ModelFailedError, TransientError } from '../errors.js';
 import { classifyHttpStatus } from '../status.js';
 import type { ModelTransport } from './types.js';
 

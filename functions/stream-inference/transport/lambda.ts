@@ -1,5 +1,5 @@
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
-import { BadRecordError, FailureKind, TransientError } from '../errors.js';
+import { BadRecordError, FailureKind, ModelFailedError, TransientError } from '../errors.js';
 import { classifyHttpStatus } from '../status.js';
 import type { ModelTransport } from './types.js';
 
@@ -49,7 +49,7 @@ export class LambdaTransport implements ModelTransport {
       const reason = `model function failed (${errorType}): ${errorMessage}`;
       if (TRANSIENT_FUNCTION_ERRORS.has(errorType))
         throw new TransientError(reason, { kind: FailureKind.modelUnavailable });
-      throw new BadRecordError(reason, { kind: FailureKind.modelRejected });
+      throw new ModelFailedError(reason);
     }
     return unwrapHttpShape(payload);
   }
@@ -106,5 +106,6 @@ const unwrapHttpShape = (payload: Buffer): Buffer => {
   if (verdict === 'bad-record') {
     throw new BadRecordError(reason, { kind: FailureKind.modelRejected, status: statusCode });
   }
+  if (verdict === 'model-failed') throw new ModelFailedError(reason, { status: statusCode });
   throw new TransientError(reason, { kind: FailureKind.modelUnavailable, status: statusCode });
 };

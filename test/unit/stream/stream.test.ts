@@ -147,6 +147,41 @@ describe('stream.handle', () => {
     ).rejects.toThrow(/1 of 1 records are not done/);
   });
 
+  it('dead-letters a record the model fails on (500) while it answers its neighbours', async () => {
+    const { stream, publisher, model } = await setup();
+
+    const response = await stream.handle(
+      mskEvent([
+        { offset: 0, value: good(0) },
+        { offset: 1, value: '{"strData":"crash"}' },
+        { offset: 2, value: good(2) },
+      ]),
+      lambdaContext(),
+    );
+
+    expect(response.batchItemFailures).toEqual([]);
+    const errors = publisher.on('err');
+    expect(
+      errors.map((r) => [header(r, 'msk-inference-error-kind'), header(r, 'msk-inference-status')]),
+    ).toEqual([['model-error', '500']]);
+    expect(publisher.on('out')).toHaveLength(2);
+    expect(model.calls).toBe(2 + 3);
+  });
+
+  it('leaves a 500 for redelivery when the model has answered nothing lately', async () => {
+    const { stream, publisher } = await setup();
+
+    const response = await stream.handle(
+      mskEvent([{ offset: 3, value: '{"strData":"crash"}' }]),
+      lambdaContext(),
+    );
+
+    expect(response.batchItemFailures).toEqual([
+      { itemIdentifier: { 'topic-partition': 'in-0', offset: 3 } },
+    ]);
+    expect(publisher.published).toHaveLength(0);
+  });
+
   it('dead-letters a model answer larger than MAX_RECORD_BYTES', async () => {
     const { stream, publisher } = await setup({ MAX_RECORD_BYTES: '40' });
 
