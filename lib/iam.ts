@@ -1,0 +1,130 @@
+import { Grant, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { MskArns } from './msk-arns.js';
+
+/** The topics and group one stream touches on an MSK cluster. */
+export interface StreamKafkaResources {
+  readonly inputTopic: string;
+  readonly consumerGroupId: string;
+  /** Output and error topics (and a Kafka on-failure topic): where the stream produces. */
+  readonly producedTopics: readonly string[];
+}
+
+const statement = (sid: string, actions: string[], resources: string[]) =>
+  new PolicyStatement({ sid, actions, resources });
+
+/**
+ * MSK IAM access control for the mapping (consume the input topic in its group) and the handler's
+ * producer (write the output and error topics). Each statement names exactly its resources; the
+ * L2 `ManagedKafkaEventSource` grants none of these.
+ *
+ * `WriteDataIdempotently` is a cluster action in MSK's model (Kafka's IDEMPOTENT_WRITE CLUSTER ACL),
+ * so it is granted on the cluster ARN: on a topic ARN it would authorize nothing.
+ *
+ * @see https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html
+ */
+export const grantMskIamStream = (grantee: IGrantable, arns: MskArns, res: StreamKafkaResources): void => {
+  const principal = grantee.grantPrincipal;
+  principal.addToPrincipalPolicy(
+    statement(
+      'KafkaClusterConnect',
+      ['kafka-cluster:Connect', 'kafka-cluster:WriteDataIdempotently'],
+      [arns.cluster],
+    ),
+  );
+  principal.addToPrincipalPolicy(
+    statement(
+      'KafkaReadInput',
+      ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+      [arns.topic(res.inputTopic)],
+    ),
+  );
+  principal.addToPrincipalPolicy(
+    statement(
+      'KafkaConsumerGroup',
+      ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+      [arns.group(res.consumerGroupId)],
+    ),
+  );
+  principal.addToPrincipalPolicy(
+    statement(
+      'KafkaWriteResults',
+      ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+      res.producedTopics.map((t) => arns.topic(t)),
+    ),
+  );
+};
+
+/**
+ * What the mapping needs of the MSK control plane, on the cluster only. `DescribeClusterV2` serves
+ * serverless clusters, `DescribeCluster` provisioned ones; `ListScramSecrets` only with SCRAM.
+ *
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/with-msk-permissions.html
+ */
+export const grantMskDescribe = (grantee: IGrantable, clusterArn: string, scram: boolean): void => {
+  const actions = ['kafka:DescribeCluster', 'kafka:DescribeClusterV2', 'kafka:GetBootstrapBrokers'];
+  if (scram) actions.push('kafka:ListScramSecrets');
+  grantee.grantPrincipal.addToPrincipalPolicy(statement('MskDescribeCluster', actions, [clusterArn]));
+};
+
+/**
+ * Network interfaces for the MSK mapping's pollers, a self-managed mapping in a VPC, and a function in
+ * a VPC: the union of what `AWSLambdaMSKExecutionRole` and `AWSLambdaVPCAccessExecutionRole` hold for
+ * EC2, without their `logs:*` on every log group. EC2 scopes none of these to a resource ARN that
+ * exists before Lambda creates the interface, hence `*` (acknowledged for cdk-nag at the call site).
+ */
+export const grantNetworkInterfaces = (grantee: IGrantable): PolicyStatement => {
+  const s = statement(
+    'LambdaNetworkInterfaces',
+    [
+      'ec2:CreateNetworkInterface',
+      'ec2:DescribeNetworkInterfaces',
+      'ec2:DeleteNetworkInterface',
+      'ec2:AssignPrivateIpAddresses',
+      'ec2:UnassignPrivateIpAddresses',
+      'ec2:DescribeVpcs',
+      'ec2:DescribeSubnets',
+      'ec2:DescribeSecurityGroups',
+    ],
+    ['*'],
+  );
+  grantee.grantPrincipal.addToPrincipalPolicy(s);
+  return s;
+};
+
+/**
+ * `lambda:InvokeFunction` on the model function's ARN and nothing else (no `:*` qualifiers, unlike
+ * `IFunction.grantInvoke`): a qualified ARN given as the endpoint is granted as given.
+ */
+export const grantInvokeModel = (grantee: IGrantable, functionArn: string): void => {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    statement('InvokeModel', ['lambda:InvokeFunction'], [functionArn]),
+  );
+};
+
+/** For `grantWriteInput`: a producer of prediction requests under MSK IAM. */
+export const grantTopicWrite = (grantee: IGrantable, arns: MskArns, topic: string): Grant =>
+  Grant.addToPrincipal({ grantee, actions: ['kafka-cluster:Connect'], resourceArns: [arns.cluster] }).combine(
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+      resourceArns: [arns.topic(topic)],
+    }),
+  );
+
+/** For `grantReadOutput`: a consumer of predictions, in its own consumer group, under MSK IAM. */
+export const grantTopicRead = (grantee: IGrantable, arns: MskArns, topic: string, group: string): Grant =>
+  Grant.addToPrincipal({ grantee, actions: ['kafka-cluster:Connect'], resourceArns: [arns.cluster] })
+    .combine(
+      Grant.addToPrincipal({
+        grantee,
+        actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+        resourceArns: [arns.topic(topic)],
+      }),
+    )
+    .combine(
+      Grant.addToPrincipal({
+        grantee,
+        actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+        resourceArns: [arns.group(group)],
+      }),
+    );

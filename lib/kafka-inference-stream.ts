@@ -1,0 +1,303 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, Names, Stack, Validations } from 'aws-cdk-lib';
+import type { Dashboard, Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
+import { Metric as CwMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { type ISecurityGroup, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
+import { type Grant, type IGrantable, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import {
+  Architecture,
+  EventSourceMapping,
+  Runtime,
+  type SourceAccessConfiguration,
+  SourceAccessConfigurationType,
+  StartingPosition,
+} from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { KafkaAuthentication } from './authentication.js';
+import { handlerEnvironment } from './environment.js';
+import { StreamConfigError } from './errors.js';
+import {
+  grantInvokeModel,
+  grantMskDescribe,
+  grantMskIamStream,
+  grantNetworkInterfaces,
+  grantTopicRead,
+  grantTopicWrite,
+} from './iam.js';
+import { resolveModelEndpoint } from './model-endpoint.js';
+import { type StreamAlarms, type StreamMetricName, StreamMonitoring } from './monitoring.js';
+import { type MskArns, mskArns } from './msk-arns.js';
+import type { KafkaInferenceStreamProps } from './props.js';
+import { type StreamSource, validateProps, validateSource } from './validation.js';
+
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** The handler every stream runs (the lead's `functions/stream-inference`). */
+export const HANDLER_ENTRY = join(REPO_ROOT, 'functions', 'stream-inference', 'index.ts');
+
+const SOURCE_ACCESS: Record<string, SourceAccessConfigurationType | undefined> = {
+  'scram-sha-256': SourceAccessConfigurationType.SASL_SCRAM_256_AUTH,
+  'scram-sha-512': SourceAccessConfigurationType.SASL_SCRAM_512_AUTH,
+  mtls: SourceAccessConfigurationType.CLIENT_CERTIFICATE_TLS_AUTH,
+};
+
+/**
+ * Seldon Core's `serverType: kafka` on AWS: a Lambda function, fed by an MSK or self-managed Kafka
+ * event source mapping, that sends each record of the input topic to a model and publishes the answer
+ * to the output topic (bad records to the error topic), with least-privilege IAM, alarms and a dashboard.
+ *
+ * @example
+ * new KafkaInferenceStream(this, 'Iris', {
+ *   clusterArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/demo/abcd1234-0000-0000-0000-000000000000-1',
+ *   inputTopic: 'iris-input',
+ *   outputTopic: 'iris-output',
+ *   modelEndpoint: 'https://models.example.com',
+ *   protocol: 'v2',
+ *   modelName: 'iris',
+ * });
+ */
+export class KafkaInferenceStream extends Construct {
+  /** The handler function. */
+  public readonly fn: NodejsFunction;
+  /** The function's execution role (all grants land here). */
+  public readonly role: Role;
+  public readonly logGroup: LogGroup;
+  /** The Kafka event source mapping feeding `fn`. */
+  public readonly eventSourceMapping: EventSourceMapping;
+  public readonly alarms: StreamAlarms;
+  public readonly dashboard: Dashboard;
+  public readonly inputTopic: string;
+  public readonly outputTopic: string;
+  public readonly errorTopic: string;
+  public readonly consumerGroupId: string;
+  /** The `service` dimension of the handler's metrics. */
+  public readonly serviceName: string;
+  /** The namespace of the handler's metrics. */
+  public readonly metricsNamespace: string;
+  private readonly source: StreamSource;
+  private readonly auth: KafkaAuthentication;
+  private readonly arns?: MskArns;
+
+  constructor(scope: Construct, id: string, props: KafkaInferenceStreamProps) {
+    super(scope, id);
+    const { source, auth } = validateSource(props);
+    this.source = source;
+    this.auth = auth;
+    this.inputTopic = props.inputTopic;
+    this.outputTopic = props.outputTopic;
+    this.errorTopic = props.errorTopic ?? `${props.inputTopic}-errors`;
+    validateProps(this, props, { source, auth, errorTopic: this.errorTopic });
+    if (source.kind === 'msk') this.arns = mskArns(source.clusterArn);
+    const transport = props.transport ?? 'rest';
+    const endpoint = resolveModelEndpoint(this, props.modelEndpoint, transport);
+    this.consumerGroupId =
+      props.consumerGroupId ?? Names.uniqueResourceName(this, { maxLength: 100, separator: '-' });
+    this.serviceName = props.serviceName ?? id;
+    this.metricsNamespace = props.metricsNamespace ?? 'MskInference';
+    const reportBatchItemFailures = props.reportBatchItemFailures ?? true;
+
+    this.logGroup = new LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+    });
+    // Our own role: the default one carries AWSLambdaBasicExecutionRole (logs:* on every group) and,
+    // in a VPC, AWSLambdaVPCAccessExecutionRole. This one holds only what the statements below add.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Kafka inference stream ${this.node.path}`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    const vpcSubnets = props.vpc
+      ? (props.vpcSubnets ?? { subnetType: SubnetType.PRIVATE_WITH_EGRESS })
+      : undefined;
+    const securityGroups: ISecurityGroup[] | undefined = props.vpc
+      ? (props.securityGroups ?? [
+          new SecurityGroup(this, 'SecurityGroup', {
+            vpc: props.vpc,
+            description: `Kafka inference stream ${this.node.path}: outbound to brokers and model`,
+            allowAllOutbound: true,
+          }),
+        ])
+      : undefined;
+
+    const environment = handlerEnvironment(props, {
+      source,
+      auth,
+      errorTopic: this.errorTopic,
+      modelEndpoint: endpoint.env,
+      reportBatchItemFailures,
+      serviceName: this.serviceName,
+      metricsNamespace: this.metricsNamespace,
+    });
+
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: HANDLER_ENTRY,
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 1024,
+      timeout: props.timeout ?? Duration.seconds(60),
+      role: this.role,
+      logGroup: this.logGroup,
+      description: `Seldon serverType: kafka stream ${this.inputTopic} -> ${this.outputTopic}`,
+      environment,
+      ...(props.vpc ? { vpc: props.vpc, vpcSubnets, securityGroups } : {}),
+      bundling: {
+        format: OutputFormat.ESM,
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
+        // Bundle the AWS SDK too, so the handler runs the versions of the lock file rather than
+        // whatever copy the runtime ships.
+        externalModules: [],
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          // The gRPC transport loads .proto files at runtime.
+          afterBundling: (inputDir: string, outputDir: string) => [
+            `cp -r "${inputDir}/protos" "${outputDir}/protos"`,
+          ],
+        },
+      },
+    });
+    // cdk-nag L1 asks for the newest Node.js runtime; 22 is pinned to match the bundle's target.
+    Validations.of(this.fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'Pinned to Node.js 22 to match the esbuild target (node22) of the handler bundle.',
+    });
+
+    this.grantAccess(props, endpoint.invokeArn, props.vpc !== undefined);
+
+    this.eventSourceMapping = new EventSourceMapping(this, 'EventSourceMapping', {
+      target: this.fn,
+      ...(source.kind === 'msk'
+        ? { eventSourceArn: source.clusterArn }
+        : { kafkaBootstrapServers: source.bootstrapServers }),
+      kafkaTopic: this.inputTopic,
+      kafkaConsumerGroupId: this.consumerGroupId,
+      startingPosition: props.startingPosition ?? StartingPosition.LATEST,
+      startingPositionTimestamp: props.startingPositionTimestamp,
+      batchSize: props.batchSize,
+      maxBatchingWindow: props.maxBatchingWindow,
+      provisionedPollerConfig: props.provisionedPollers,
+      filters: props.filters,
+      enabled: props.enabled,
+      reportBatchItemFailures,
+      retryAttempts: props.retryAttempts,
+      maxRecordAge: props.maxRecordAge,
+      bisectBatchOnError: props.bisectBatchOnError,
+      onFailure: props.onFailure?._toEventSourceDlq(),
+      supportS3OnFailureDestination: true,
+      sourceAccessConfigurations: this.sourceAccessConfigurations(props, securityGroups),
+    });
+    // The mapping starts polling as soon as it exists: make it wait for the role's permissions.
+    this.eventSourceMapping.node.addDependency(this.role);
+
+    const monitoring = new StreamMonitoring(this, 'Monitoring', {
+      fn: this.fn,
+      title: `${Stack.of(this).stackName} ${this.serviceName}`,
+      metric: (name, options) => this.metric(name, options),
+      thresholds: props.alarmThresholds,
+      alarmTopic: props.alarmTopic,
+      dashboardName: props.dashboardName,
+    });
+    this.alarms = monitoring.alarms;
+    this.dashboard = monitoring.dashboard;
+  }
+
+  /** The mapping's UUID. */
+  public get eventSourceMappingId(): string {
+    return this.eventSourceMapping.eventSourceMappingId;
+  }
+
+  /**
+   * One of the handler's metrics (`RecordsIn`, `RecordsOut`, `RecordsDeadLettered`, `RecordsRetried`,
+   * `ModelLatency`), in this stream's namespace and `service` dimension.
+   */
+  public metric(metricName: StreamMetricName, options: MetricOptions = {}): Metric {
+    return new CwMetric({
+      namespace: this.metricsNamespace,
+      metricName,
+      dimensionsMap: { service: this.serviceName },
+      statistic: 'Sum',
+      ...options,
+    });
+  }
+
+  /**
+   * Lets a producer of prediction requests write the input topic under MSK IAM.
+   * Other authentication methods authorize with Kafka ACLs, not IAM.
+   */
+  public grantWriteInput(grantee: IGrantable): Grant {
+    return grantTopicWrite(grantee, this.requireMskIam('grantWriteInput'), this.inputTopic);
+  }
+
+  /** Lets a consumer in `consumerGroupId` read the output topic under MSK IAM. */
+  public grantReadOutput(grantee: IGrantable, consumerGroupId: string): Grant {
+    return grantTopicRead(grantee, this.requireMskIam('grantReadOutput'), this.outputTopic, consumerGroupId);
+  }
+
+  private requireMskIam(method: string): MskArns {
+    if (!this.arns || this.auth.kind !== 'iam') {
+      throw new StreamConfigError(
+        method,
+        'needs an MSK cluster with IAM authentication; use Kafka ACLs otherwise',
+      );
+    }
+    return this.arns;
+  }
+
+  private grantAccess(props: KafkaInferenceStreamProps, invokeArn: string | undefined, inVpc: boolean): void {
+    // One read grant serves both readers of the secret: the mapping and the handler's producer.
+    this.auth.secret?.grantRead(this.role);
+    if (this.arns) {
+      grantMskDescribe(this.role, this.arns.cluster, this.auth.kind.startsWith('scram'));
+      if (this.auth.kind === 'iam') {
+        const failureTopic = props.onFailure?.kind === 'kafka' ? [props.onFailure.target] : [];
+        grantMskIamStream(this.role, this.arns, {
+          inputTopic: this.inputTopic,
+          consumerGroupId: this.consumerGroupId,
+          producedTopics: [this.outputTopic, this.errorTopic, ...failureTopic],
+        });
+      }
+    }
+    if (this.arns || inVpc) {
+      grantNetworkInterfaces(this.role);
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'EC2 network-interface actions for the Kafka pollers and the VPC function: EC2 offers no ARN ' +
+          'to scope them to before Lambda creates the interface (same as AWSLambdaMSKExecutionRole).',
+      });
+    }
+    if (invokeArn) grantInvokeModel(this.role, invokeArn);
+  }
+
+  private sourceAccessConfigurations(
+    props: KafkaInferenceStreamProps,
+    securityGroups: ISecurityGroup[] | undefined,
+  ): SourceAccessConfiguration[] | undefined {
+    const configs: SourceAccessConfiguration[] = [];
+    const type = SOURCE_ACCESS[this.auth.kind];
+    if (type && this.auth.secret) configs.push({ type, uri: this.auth.secret.secretArn });
+    // MSK pollers use the cluster's own subnets and security groups; self-managed ones need ours.
+    if (this.source.kind === 'self-managed' && props.vpc && securityGroups) {
+      for (const sg of securityGroups) {
+        configs.push({ type: SourceAccessConfigurationType.VPC_SECURITY_GROUP, uri: sg.securityGroupId });
+      }
+      const subnets = props.vpc.selectSubnets(
+        props.vpcSubnets ?? { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      );
+      for (const subnetId of subnets.subnetIds) {
+        configs.push({ type: SourceAccessConfigurationType.VPC_SUBNET, uri: subnetId });
+      }
+    }
+    return configs.length > 0 ? configs : undefined;
+  }
+}

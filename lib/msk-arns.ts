@@ -1,0 +1,53 @@
+import { Fn, Token } from 'aws-cdk-lib';
+import { StreamConfigError } from './errors.js';
+
+/**
+ * The resources MSK IAM access control authorizes, derived from a cluster ARN
+ * `arn:<partition>:kafka:<region>:<account>:cluster/<name>/<uuid>`.
+ *
+ * @see https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html#msk-iam-resources
+ */
+export interface MskArns {
+  readonly cluster: string;
+  /** `arn:…:topic/<name>/<uuid>/<topic>` */
+  topic(name: string): string;
+  /** `arn:…:group/<name>/<uuid>/<group>` */
+  group(name: string): string;
+}
+
+const CLUSTER_ARN = /^arn:([^:]+):kafka:([^:]+):(\d{12}):cluster\/([^/]+)\/([^/]+)$/;
+
+/**
+ * Parses the cluster ARN as a string when it is a literal (and rejects a malformed one), or with
+ * `Fn.split`/`Fn.select` when it is a token (an imported value or a cluster created in the stack).
+ *
+ * @example
+ * mskArns('arn:aws:kafka:eu-west-1:123456789012:cluster/demo/abcd-1').topic('in');
+ * // 'arn:aws:kafka:eu-west-1:123456789012:topic/demo/abcd-1/in'
+ */
+export const mskArns = (clusterArn: string): MskArns => {
+  let prefix: string;
+  let clusterPath: string;
+  if (Token.isUnresolved(clusterArn)) {
+    const parts = Fn.split(':', clusterArn);
+    const resource = Fn.split('/', Fn.select(5, parts));
+    prefix = `arn:${Fn.select(1, parts)}:kafka:${Fn.select(3, parts)}:${Fn.select(4, parts)}`;
+    clusterPath = `${Fn.select(1, resource)}/${Fn.select(2, resource)}`;
+  } else {
+    const match = CLUSTER_ARN.exec(clusterArn);
+    if (!match) {
+      throw new StreamConfigError(
+        'clusterArn',
+        `'${clusterArn}' is not an MSK cluster ARN (arn:<partition>:kafka:<region>:<account>:cluster/<name>/<uuid>)`,
+      );
+    }
+    const [, partition, region, account, name, uuid] = match;
+    prefix = `arn:${partition}:kafka:${region}:${account}`;
+    clusterPath = `${name}/${uuid}`;
+  }
+  return {
+    cluster: clusterArn,
+    topic: (name) => `${prefix}:topic/${clusterPath}/${name}`,
+    group: (name) => `${prefix}:group/${clusterPath}/${name}`,
+  };
+};

@@ -1,0 +1,141 @@
+import { Annotations, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { type IVpc, SecurityGroup, Vpc } from 'aws-cdk-lib/aws-ec2';
+import type { ProvisionedPollerConfig } from 'aws-cdk-lib/aws-lambda';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import { KafkaAuthentication, type KafkaAuthKind } from './authentication.js';
+import { KafkaInferenceStream } from './kafka-inference-stream.js';
+import type { SeldonStreamSpec } from './seldon-manifest.js';
+
+/** An existing VPC, described without a lookup so `cdk synth` needs no AWS credentials. */
+export interface ImportedVpcAttributes {
+  readonly vpcId: string;
+  readonly availabilityZones: string[];
+  /** One private subnet per availability zone (or a multiple of them), with egress. */
+  readonly privateSubnetIds: string[];
+  /** @default - the stream creates a security group */
+  readonly securityGroupIds?: string[];
+}
+
+/** The stack's inputs: the manifest's streams and the deployment-side overrides. */
+export interface MskInferenceStackProps extends StackProps {
+  /** One stream per predictor. */
+  readonly streams: SeldonStreamSpec[];
+  /**
+   * Consume from this MSK cluster instead of the manifest's `KAFKA_BROKER`.
+   * @default - self-managed Kafka at each predictor's KAFKA_BROKER
+   */
+  readonly mskClusterArn?: string;
+  /**
+   * Replaces every predictor's `KAFKA_BROKER` (self-managed Kafka).
+   * @default - the manifest's
+   */
+  readonly bootstrapServers?: string[];
+  /**
+   * Replaces every predictor's model endpoint.
+   * @default - the manifest's
+   */
+  readonly modelEndpoint?: string;
+  /**
+   * Authentication for every stream; `secretArn` is required for SCRAM and mTLS.
+   * @default - IAM for MSK, none for self-managed Kafka
+   */
+  readonly authentication?: { readonly kind: KafkaAuthKind; readonly secretArn?: string };
+  /**
+   * Where the functions (and self-managed pollers) run.
+   * @default - outside any VPC
+   */
+  readonly vpc?: ImportedVpcAttributes;
+  /**
+   * Provisioned pollers for every mapping.
+   * @default - on-demand
+   */
+  readonly provisionedPollers?: ProvisionedPollerConfig;
+  /**
+   * An SNS topic ARN for alarm notifications.
+   * @default - no notifications
+   */
+  readonly alarmTopicArn?: string;
+}
+
+/**
+ * One `KafkaInferenceStream` per predictor of a SeldonDeployment.
+ *
+ * @example
+ * new MskInferenceStack(app, 'MskInferenceStack', { streams: parseSeldonDeployment(text) });
+ */
+export class MskInferenceStack extends Stack {
+  public readonly streams: KafkaInferenceStream[];
+
+  constructor(scope: Construct, id: string, props: MskInferenceStackProps) {
+    super(scope, id, props);
+    const vpc = props.vpc ? this.importVpc(props.vpc) : undefined;
+    const securityGroups = props.vpc?.securityGroupIds?.map((sgId, i) =>
+      SecurityGroup.fromSecurityGroupId(this, `SecurityGroup${i}`, sgId),
+    );
+    const authentication = props.authentication ? this.authentication(props.authentication) : undefined;
+    const alarmTopic = props.alarmTopicArn
+      ? Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)
+      : undefined;
+
+    this.streams = props.streams.map((spec) => {
+      if (spec.modelEndpointFrom === 'graph' && !props.modelEndpoint) {
+        Annotations.of(this).addWarningV2(
+          'msk-inference:modelEndpointFromGraph',
+          `${spec.name}: MODEL_ENDPOINT is not set, so the model is assumed at ${spec.modelEndpoint} ` +
+            '(graph.endpoint), an address in a Seldon pod that Lambda cannot reach; ' +
+            'set MODEL_ENDPOINT in svcOrchSpec.env or pass -c modelEndpoint=',
+        );
+      }
+      if (props.mskClusterArn && !props.bootstrapServers) {
+        Annotations.of(this).addWarningV2(
+          'msk-inference:mskBrokers',
+          `${spec.name}: consuming from MSK; KAFKA_BROKER (${spec.bootstrapServers.join(',')}) is not used, ` +
+            'the handler publishes to the brokers the event names',
+        );
+      }
+      return new KafkaInferenceStream(this, spec.name, {
+        ...(props.mskClusterArn
+          ? { clusterArn: props.mskClusterArn }
+          : { bootstrapServers: props.bootstrapServers ?? spec.bootstrapServers }),
+        ...(authentication ? { authentication } : {}),
+        ...(vpc ? { vpc, ...(securityGroups ? { securityGroups } : {}) } : {}),
+        inputTopic: spec.inputTopic,
+        outputTopic: spec.outputTopic,
+        errorTopic: spec.errorTopic,
+        consumerGroupId: `seldon-${spec.name}`,
+        modelEndpoint: props.modelEndpoint ?? spec.modelEndpoint,
+        modelName: spec.modelName,
+        protocol: spec.protocol,
+        transport: spec.transport,
+        ...(spec.seldonApi ? { seldonApi: spec.seldonApi } : {}),
+        serviceName: spec.name,
+        ...(props.provisionedPollers ? { provisionedPollers: props.provisionedPollers } : {}),
+        ...(alarmTopic ? { alarmTopic } : {}),
+      });
+    });
+  }
+
+  private importVpc(attrs: ImportedVpcAttributes): IVpc {
+    const vpc = Vpc.fromVpcAttributes(this, 'Vpc', {
+      vpcId: attrs.vpcId,
+      availabilityZones: attrs.availabilityZones,
+      privateSubnetIds: attrs.privateSubnetIds,
+    });
+    Validations.of(vpc).acknowledge({
+      id: '@aws-cdk/aws-ec2:noSubnetRouteTableId',
+      reason: 'The streams place functions and pollers in these subnets; nothing reads their route tables.',
+    });
+    return vpc;
+  }
+
+  private authentication(auth: { kind: KafkaAuthKind; secretArn?: string }): KafkaAuthentication {
+    if (auth.kind === 'iam') return KafkaAuthentication.iam();
+    if (auth.kind === 'none') return KafkaAuthentication.none();
+    if (!auth.secretArn) throw new Error(`-c kafkaSecretArn is required with -c kafkaAuth=${auth.kind}`);
+    const secret = Secret.fromSecretCompleteArn(this, 'KafkaSecret', auth.secretArn);
+    if (auth.kind === 'mtls') return KafkaAuthentication.mtls(secret);
+    return KafkaAuthentication.scram(secret, auth.kind === 'scram-sha-256' ? 'sha-256' : 'sha-512');
+  }
+}

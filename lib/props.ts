@@ -1,0 +1,289 @@
+import type { Duration } from 'aws-cdk-lib';
+import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
+import type { IFunction, ProvisionedPollerConfig, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { KafkaAuthentication } from './authentication.js';
+import type { OnFailureDestination } from './on-failure.js';
+
+/** Seldon's `spec.protocol` values; `kfserving` and `v2` are the same Open Inference Protocol. */
+export const PROTOCOLS = ['seldon', 'tensorflow', 'kfserving', 'v2'] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+
+/** Seldon's `spec.transport` values. */
+export const TRANSPORTS = ['rest', 'grpc'] as const;
+export type Transport = (typeof TRANSPORTS)[number];
+
+/** For the seldon protocol: a whole Seldon graph (`/api/v1.0/predictions`) or one microservice (`/predict`). */
+export const SELDON_APIS = ['graph', 'microservice'] as const;
+export type SeldonApi = (typeof SELDON_APIS)[number];
+
+/** Alarm thresholds; every alarm compares with `>=` over 5-minute periods. */
+export interface StreamAlarmThresholds {
+  /**
+   * Function errors (each one makes Lambda retry the whole batch).
+   * @default 1
+   */
+  readonly errors?: number;
+  /**
+   * Throttled invocations.
+   * @default 1
+   */
+  readonly throttles?: number;
+  /**
+   * `OffsetLag` (records behind the end of the input topic), sustained for 3 periods.
+   * @default 1000
+   */
+  readonly offsetLag?: number;
+  /**
+   * Records sent to the error topic (`RecordsDeadLettered`).
+   * @default 1
+   */
+  readonly deadLettered?: number;
+}
+
+/** Properties of a {@link KafkaInferenceStream}. */
+export interface KafkaInferenceStreamProps {
+  /**
+   * The MSK cluster (provisioned or serverless) to consume from, `arn:…:cluster/<name>/<uuid>`.
+   * Give exactly one of `clusterArn` and `bootstrapServers`.
+   *
+   * @default - none; `bootstrapServers` must be given
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/with-msk.html
+   */
+  readonly clusterArn?: string;
+  /**
+   * Self-managed Kafka brokers, `host:port` each. Also the handler's `KAFKA_BROKER`.
+   *
+   * @default - none; `clusterArn` must be given
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/with-kafka.html
+   */
+  readonly bootstrapServers?: string[];
+  /**
+   * How the mapping and the handler's producer authenticate.
+   *
+   * @default - `KafkaAuthentication.iam()` for MSK, `KafkaAuthentication.none()` for self-managed Kafka
+   */
+  readonly authentication?: KafkaAuthentication;
+  /**
+   * Whether the handler's producer uses TLS (`KAFKA_TLS`).
+   *
+   * @default - true unless the authentication is `none`
+   */
+  readonly tls?: boolean;
+  /**
+   * The VPC the function runs in; for self-managed Kafka also where the mapping's pollers reach the
+   * brokers. Needed to publish to an MSK cluster without public access.
+   *
+   * @default - the function runs outside any VPC
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html
+   */
+  readonly vpc?: IVpc;
+  /**
+   * Subnets for the function (and the self-managed mapping) in `vpc`.
+   *
+   * @default - the VPC's private subnets with egress
+   */
+  readonly vpcSubnets?: SubnetSelection;
+  /**
+   * Security groups for the function (and the self-managed mapping) in `vpc`.
+   *
+   * @default - one new group: no inbound rules, all outbound (brokers, model, AWS APIs)
+   */
+  readonly securityGroups?: ISecurityGroup[];
+
+  /** The topic of prediction requests (`KAFKA_INPUT_TOPIC`). */
+  readonly inputTopic: string;
+  /** The topic predictions are published to (`KAFKA_OUTPUT_TOPIC`). */
+  readonly outputTopic: string;
+  /**
+   * The topic of records the handler could not turn into a prediction (`KAFKA_ERROR_TOPIC`).
+   *
+   * @default - `<inputTopic>-errors`
+   */
+  readonly errorTopic?: string;
+  /**
+   * The consumer group the mapping joins. It cannot change after the mapping exists.
+   *
+   * @default - a name unique to this construct in its stack
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/with-msk-process.html#services-msk-consumer-group-id
+   */
+  readonly consumerGroupId?: string;
+  /**
+   * Where a new consumer group starts reading.
+   *
+   * @default StartingPosition.LATEST
+   */
+  readonly startingPosition?: StartingPosition;
+  /**
+   * With `StartingPosition.AT_TIMESTAMP`: where to start, in Unix time seconds.
+   *
+   * @default - none; required with AT_TIMESTAMP
+   */
+  readonly startingPositionTimestamp?: number;
+  /**
+   * Records per invocation, 1–10000.
+   *
+   * @default 100
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/with-msk-process.html#msk-batching
+   */
+  readonly batchSize?: number;
+  /**
+   * How long the mapping gathers records before invoking, up to 5 minutes.
+   *
+   * @default - Duration.millis(500) for Kafka, set by Lambda
+   */
+  readonly maxBatchingWindow?: Duration;
+  /**
+   * Provisioned mode: dedicated pollers (1–200 minimum, 1–2000 maximum).
+   *
+   * @default - on-demand pollers
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/kafka-scaling-modes.html
+   */
+  readonly provisionedPollers?: ProvisionedPollerConfig;
+  /**
+   * Event filters (`FilterCriteria.filter(...)` patterns); records that match none are not delivered.
+   *
+   * @default - every record is delivered
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/with-msk-filtering.html
+   */
+  readonly filters?: Array<Record<string, unknown>>;
+  /**
+   * Whether the mapping polls.
+   *
+   * @default true
+   */
+  readonly enabled?: boolean;
+
+  /**
+   * Partial batch responses (`FunctionResponseTypes: [ReportBatchItemFailures]`): the handler reports
+   * the records to retry and Lambda commits the rest. Also sets the handler's `REPORT_BATCH_ITEM_FAILURES`.
+   *
+   * @default true
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html
+   */
+  readonly reportBatchItemFailures?: boolean;
+  /**
+   * Retries of a failed batch, -1 (infinite) or 0–10000.
+   *
+   * @default - infinite, until the records expire
+   */
+  readonly retryAttempts?: number;
+  /**
+   * The oldest record the mapping still delivers (60 seconds to 7 days).
+   *
+   * @default - no limit
+   */
+  readonly maxRecordAge?: Duration;
+  /**
+   * Split a failing batch in two and retry each half.
+   *
+   * @default false
+   */
+  readonly bisectBatchOnError?: boolean;
+  /**
+   * Where the mapping sends batches it gives up on.
+   *
+   * @default - discarded
+   */
+  readonly onFailure?: OnFailureDestination;
+
+  /**
+   * The model: an `http(s)://` URL (REST), a gRPC address `grpc(s)://host:port` or `host:port`, a
+   * `lambda:<name or ARN>` string, or a Lambda function (then the role may invoke that function only).
+   */
+  readonly modelEndpoint: string | IFunction;
+  /**
+   * The model's name (`MODEL_NAME`); part of the request path for tensorflow and v2.
+   *
+   * @default - none; required unless `protocol` is seldon
+   */
+  readonly modelName?: string;
+  /**
+   * The payload protocol (`PROTOCOL`).
+   *
+   * @default 'seldon'
+   */
+  readonly protocol?: Protocol;
+  /**
+   * REST or gRPC to the model (`TRANSPORT`); records on the topics use the same.
+   *
+   * @default 'rest'
+   */
+  readonly transport?: Transport;
+  /**
+   * For the seldon protocol, the API the endpoint serves (`SELDON_API`).
+   *
+   * @default 'graph'
+   */
+  readonly seldonApi?: SeldonApi;
+  /**
+   * One model call's timeout (`MODEL_TIMEOUT_MS`).
+   *
+   * @default - the handler's default, 10 seconds
+   */
+  readonly modelTimeout?: Duration;
+  /**
+   * Publish each batch in one Kafka transaction under this id (`KAFKA_TRANSACTIONAL_ID`).
+   * Not with MSK IAM, which cannot end transactions.
+   *
+   * @default - no transactions
+   */
+  readonly transactionalId?: string;
+
+  /**
+   * Function memory in MB.
+   *
+   * @default 1024
+   */
+  readonly memorySize?: number;
+  /**
+   * Function timeout; more than the handler's 3-second safety margin, at most 14 minutes (Kafka mappings).
+   *
+   * @default Duration.seconds(60)
+   */
+  readonly timeout?: Duration;
+  /**
+   * How long the function's log group keeps logs.
+   *
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * More environment variables for the handler; they may not replace the ones this construct sets.
+   *
+   * @default - none
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * `POWERTOOLS_SERVICE_NAME`: the `service` dimension of the handler's metrics.
+   *
+   * @default - the construct's id
+   */
+  readonly serviceName?: string;
+  /**
+   * `POWERTOOLS_METRICS_NAMESPACE` of the handler's metrics.
+   *
+   * @default 'MskInference'
+   */
+  readonly metricsNamespace?: string;
+
+  /**
+   * An SNS topic notified when an alarm fires or clears.
+   *
+   * @default - alarms without actions
+   */
+  readonly alarmTopic?: ITopic;
+  /**
+   * Alarm thresholds.
+   *
+   * @default - see `StreamAlarmThresholds`
+   */
+  readonly alarmThresholds?: StreamAlarmThresholds;
+  /**
+   * The CloudWatch dashboard's name.
+   *
+   * @default - generated by CloudFormation
+   */
+  readonly dashboardName?: string;
+}

@@ -1,0 +1,193 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { ManifestError } from '../../../lib/errors.js';
+import { parseSeldonDeployment } from '../../../lib/seldon-manifest.js';
+import { REPO_ROOT } from './helpers.js';
+
+const SEED = readFileSync(join(REPO_ROOT, 'examples', 'tfserving-cifar10.yaml'), 'utf8');
+
+type Sdep = {
+  spec: Record<string, unknown> & {
+    predictors: Array<
+      Record<string, unknown> & {
+        svcOrchSpec: { env: Array<{ name: string; value?: string }> };
+        graph: { name?: string; endpoint?: unknown };
+      }
+    >;
+  };
+};
+
+/** The seed manifest, changed by `edit`. */
+const seedWith = (edit: (sdep: Sdep) => void): string => {
+  const sdep = parse(SEED) as Sdep;
+  edit(sdep);
+  return stringify(sdep);
+};
+
+const findingsOf = (text: string) => {
+  try {
+    parseSeldonDeployment(text, 'test.yaml');
+  } catch (e) {
+    if (e instanceof ManifestError) return e.findings.map((f) => `${f.field}: ${f.message}`);
+    throw e;
+  }
+  throw new Error('expected a ManifestError');
+};
+
+describe('parseSeldonDeployment', () => {
+  it('reads the seed manifest into one stream per predictor', () => {
+    // GIVEN the seed's SeldonDeployment / WHEN parsed
+    const streams = parseSeldonDeployment(SEED);
+    // THEN
+    expect(streams).toEqual([
+      {
+        name: 'tfserving-cifar10-model',
+        deploymentName: 'tfserving-cifar10',
+        predictorName: 'model',
+        bootstrapServers: ['10.12.10.16:9094'],
+        inputTopic: 'cifar10-rest-input',
+        outputTopic: 'cifar10-rest-output',
+        errorTopic: 'cifar10-rest-input-errors',
+        modelEndpoint: 'http://localhost:8501',
+        modelEndpointFrom: 'graph',
+        modelName: 'resnet32',
+        protocol: 'tensorflow',
+        transport: 'rest',
+      },
+    ]);
+  });
+
+  it('takes the optional variables, defaults protocol and transport, and makes one stream per predictor', () => {
+    const text = seedWith((sdep) => {
+      delete sdep.spec.protocol;
+      delete sdep.spec.transport;
+      const [first] = sdep.spec.predictors;
+      first?.svcOrchSpec.env.push(
+        { name: 'KAFKA_ERROR_TOPIC', value: 'cifar10-dead' },
+        { name: 'MODEL_ENDPOINT', value: 'https://tfserving.example.com' },
+        { name: 'KAFKA_BROKER', value: 'a:9092, b:9092' },
+      );
+      sdep.spec.predictors.push({
+        ...structuredClone(first),
+        name: 'canary',
+      } as Sdep['spec']['predictors'][number]);
+    });
+    const streams = parseSeldonDeployment(text);
+    expect(streams.map((s) => s.name)).toEqual(['tfserving-cifar10-model', 'tfserving-cifar10-canary']);
+    expect(streams[0]).toMatchObject({
+      protocol: 'seldon',
+      transport: 'rest',
+      errorTopic: 'cifar10-dead',
+      modelEndpoint: 'https://tfserving.example.com',
+      modelEndpointFrom: 'env',
+      bootstrapServers: ['a:9092', 'b:9092'],
+    });
+  });
+
+  it('builds a gRPC endpoint from the graph with transport grpc', () => {
+    const text = seedWith((sdep) => {
+      sdep.spec.transport = 'grpc';
+      sdep.spec.predictors[0]!.graph.endpoint = {
+        service_host: 'tfserving',
+        service_port: 8500,
+      };
+    });
+    expect(parseSeldonDeployment(text)[0]?.modelEndpoint).toBe('grpc://tfserving:8500');
+  });
+
+  describe('rejects, naming the field, like the admission webhook', () => {
+    it('a serverType other than kafka', () => {
+      const text = seedWith((sdep) => {
+        sdep.spec.serverType = 'rpc';
+      });
+      expect(findingsOf(text)).toEqual([
+        "spec.serverType: must be kafka to run as a Kafka stream (got 'rpc')",
+      ]);
+    });
+
+    it('no serverType at all', () => {
+      const text = seedWith((sdep) => {
+        delete sdep.spec.serverType;
+      });
+      expect(findingsOf(text)).toEqual([
+        'spec.serverType: must be kafka to run as a Kafka stream (got unset (rpc))',
+      ]);
+    });
+
+    it.each(['KAFKA_BROKER', 'KAFKA_INPUT_TOPIC', 'KAFKA_OUTPUT_TOPIC'])('a predictor without %s', (name) => {
+      const text = seedWith((sdep) => {
+        const env = sdep.spec.predictors[0]?.svcOrchSpec.env ?? [];
+        sdep.spec.predictors[0]!.svcOrchSpec.env = env.filter((e) => e.name !== name);
+      });
+      expect(findingsOf(text)).toEqual([
+        `spec.predictors[0].svcOrchSpec.env: ${name} is required for serverType: kafka`,
+      ]);
+    });
+
+    it('a predictor without svcOrchSpec: every KAFKA_* variable at once', () => {
+      const text = seedWith((sdep) => {
+        delete (sdep.spec.predictors[0] as { svcOrchSpec?: unknown }).svcOrchSpec;
+      });
+      expect(findingsOf(text)).toHaveLength(3);
+    });
+
+    it('an unknown protocol', () => {
+      const text = seedWith((sdep) => {
+        sdep.spec.protocol = 'torchserve';
+      });
+      expect(findingsOf(text)).toEqual([
+        "spec.protocol: 'torchserve' is not supported; allowed: seldon, tensorflow, kfserving, v2",
+      ]);
+    });
+
+    it('an unknown transport', () => {
+      const text = seedWith((sdep) => {
+        sdep.spec.transport = 'http';
+      });
+      expect(findingsOf(text)).toEqual(["spec.transport: 'http' is not supported; allowed: rest, grpc"]);
+    });
+
+    it('a variable from a Kubernetes secret (valueFrom)', () => {
+      const text = seedWith((sdep) => {
+        sdep.spec.predictors[0]!.svcOrchSpec.env[0] = {
+          name: 'KAFKA_BROKER',
+          valueFrom: { secretKeyRef: { name: 'kafka', key: 'broker' } },
+        } as never;
+      });
+      expect(findingsOf(text)).toEqual([
+        'spec.predictors[0].svcOrchSpec.env[0].valueFrom: KAFKA_BROKER: valueFrom is not supported; give value',
+        'spec.predictors[0].svcOrchSpec.env: KAFKA_BROKER is required for serverType: kafka',
+      ]);
+    });
+
+    it('a predictor without a name, a graph without a name, no predictors', () => {
+      expect(findingsOf(seedWith((sdep) => delete sdep.spec.predictors[0]!.name))).toEqual([
+        'spec.predictors[0].name: is required',
+      ]);
+      expect(findingsOf(seedWith((sdep) => delete sdep.spec.predictors[0]!.graph.name))).toEqual([
+        'spec.predictors[0].graph.name: is required',
+      ]);
+      expect(findingsOf(seedWith((sdep) => (sdep.spec.predictors = [])))).toEqual([
+        'spec.predictors: must list at least one predictor',
+      ]);
+    });
+
+    it('a document that is not a SeldonDeployment, and YAML that does not parse', () => {
+      expect(findingsOf('kind: Deployment\n')).toEqual(['kind: no document of kind SeldonDeployment']);
+      expect(findingsOf('spec: [unclosed\n')[0]).toMatch(/^\(line \d+\): /);
+    });
+
+    it('reports every finding in one message', () => {
+      const text = seedWith((sdep) => {
+        sdep.spec.serverType = 'rest';
+        sdep.spec.protocol = 'grpc';
+        sdep.spec.predictors[0]!.svcOrchSpec.env = [];
+      });
+      expect(() => parseSeldonDeployment(text, 'bad.yaml')).toThrow(
+        /SeldonDeployment bad\.yaml is not valid for serverType: kafka:\n {2}spec\.serverType: .*\n {2}spec\.protocol: /,
+      );
+    });
+  });
+});
