@@ -37,7 +37,7 @@ export const handlerEnvironment = (
     KAFKA_AUTH: auth.kind,
     KAFKA_TLS: String(props.tls ?? auth.kind !== 'none'),
     ...(auth.secret ? { KAFKA_SECRET_ARN: auth.secret.secretArn } : {}),
-    ...(props.transactionalId ? { KAFKA_TRANSACTIONAL_ID: props.transactionalId } : {}),
+    ...(props.transactional ? { KAFKA_TRANSACTIONAL: 'true' } : {}),
     MODEL_ENDPOINT: inputs.modelEndpoint,
     ...(props.modelName ? { MODEL_NAME: props.modelName } : {}),
     PROTOCOL: protocol,

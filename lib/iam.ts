@@ -7,6 +7,8 @@ export interface StreamKafkaResources {
   readonly consumerGroupId: string;
   /** Output and error topics (and a Kafka on-failure topic): where the stream produces. */
   readonly producedTopics: readonly string[];
+  /** Transactional ids the producer uses (`<clientId>-<uuid>` per warm container), when transactional. */
+  readonly transactionalIds?: string;
 }
 
 const statement = (sid: string, actions: string[], resources: string[]) =>
@@ -52,6 +54,15 @@ export const grantMskIamStream = (grantee: IGrantable, arns: MskArns, res: Strea
       res.producedTopics.map((t) => arns.topic(t)),
     ),
   );
+  if (res.transactionalIds !== undefined) {
+    principal.addToPrincipalPolicy(
+      statement(
+        'KafkaTransactions',
+        ['kafka-cluster:DescribeTransactionalId', 'kafka-cluster:AlterTransactionalId'],
+        [arns.transactionalId(res.transactionalIds)],
+      ),
+    );
+  }
 };
 
 /**

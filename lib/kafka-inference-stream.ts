@@ -264,6 +264,7 @@ export class KafkaInferenceStream extends Construct {
           inputTopic: this.inputTopic,
           consumerGroupId: this.consumerGroupId,
           producedTopics: [this.outputTopic, this.errorTopic, ...failureTopic],
+          ...(props.transactional ? { transactionalIds: 'msk-inference-*' } : {}),
         });
       }
     }

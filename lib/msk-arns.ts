@@ -13,6 +13,8 @@ export interface MskArns {
   topic(name: string): string;
   /** `arn:…:group/<name>/<uuid>/<group>` */
   group(name: string): string;
+  /** `arn:…:transactional-id/<name>/<uuid>/<id>` (`*` wildcards allowed) */
+  transactionalId(id: string): string;
 }
 
 const CLUSTER_ARN = /^arn:([^:]+):kafka:([^:]+):(\d{12}):cluster\/([^/]+)\/([^/]+)$/;
@@ -49,5 +51,6 @@ export const mskArns = (clusterArn: string): MskArns => {
     cluster: clusterArn,
     topic: (name) => `${prefix}:topic/${clusterPath}/${name}`,
     group: (name) => `${prefix}:group/${clusterPath}/${name}`,
+    transactionalId: (id) => `${prefix}:transactional-id/${clusterPath}/${id}`,
   };
 };

@@ -224,12 +224,13 @@ export interface KafkaInferenceStreamProps {
    */
   readonly modelTimeout?: Duration;
   /**
-   * Publish each batch in one Kafka transaction under this id (`KAFKA_TRANSACTIONAL_ID`).
-   * Not with MSK IAM, which cannot end transactions.
+   * Publish each batch's outputs and errors in one Kafka transaction (`KAFKA_TRANSACTIONAL`), so
+   * `read_committed` consumers never see half a batch. Each warm container uses its own
+   * transactional id `msk-inference-<uuid>`; with MSK IAM the role may describe and alter those ids.
    *
-   * @default - no transactions
+   * @default false
    */
-  readonly transactionalId?: string;
+  readonly transactional?: boolean;
 
   /**
    * Function memory in MB.

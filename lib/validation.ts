@@ -122,12 +122,6 @@ export const validateProps = (
     warn('seldonApi', `seldonApi applies to the seldon protocol only; ignored for ${protocol}`);
   }
 
-  if (props.transactionalId !== undefined && auth.kind === 'iam') {
-    fail(
-      'transactionalId',
-      'needs SCRAM or mTLS: MSK IAM access control cannot end transactions (WriteTxnMarkers)',
-    );
-  }
   if (props.tls === false && source.kind === 'msk' && auth.kind !== 'none') {
     fail('tls', `cannot be false: MSK ${auth.kind} authentication runs over TLS only`);
   }

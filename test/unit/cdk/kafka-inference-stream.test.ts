@@ -239,3 +239,22 @@ describe('KafkaInferenceStream grants for the stream’s neighbours', () => {
     });
   });
 });
+
+describe('KafkaInferenceStream with transactional publishing on MSK IAM', () => {
+  // GIVEN transactional: true
+  // WHEN the stream is built
+  const { template } = synth({ clusterArn: CLUSTER_ARN, transactional: true });
+
+  it('tells the handler and lets the role use only its own transactional ids', () => {
+    // THEN the environment switches transactions on and IAM covers msk-inference-* ids only
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ KAFKA_TRANSACTIONAL: 'true' }) },
+    });
+    expect(statementWithSid(template, 'KafkaTransactions')).toEqual({
+      Sid: 'KafkaTransactions',
+      Effect: 'Allow',
+      Action: ['kafka-cluster:AlterTransactionalId', 'kafka-cluster:DescribeTransactionalId'],
+      Resource: topicArn('x').replace(':topic/', ':transactional-id/').replace(/\/x$/, '/msk-inference-*'),
+    });
+  });
+});

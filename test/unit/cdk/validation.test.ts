@@ -106,7 +106,6 @@ describe('KafkaInferenceStream validation errors name the prop', () => {
       /timeout must exceed the handler's 3 seconds safety margin/,
     ],
     ['timeout over 14 minutes', { timeout: Duration.minutes(15) }, /timeout must be at most 14 minutes/],
-    ['transactions under MSK IAM', { transactionalId: 'tx' }, /transactionalId needs SCRAM or mTLS/],
     ['TLS off under MSK IAM', { tls: false }, /tls cannot be false/],
     [
       'a batching window over 5 minutes',
