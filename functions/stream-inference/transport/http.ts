@@ -67,6 +67,7 @@ export class HttpTransport implements ModelTransport {
     const reason = `model answered HTTP ${status}: ${bytes.subarray(0, REASON_BYTES).toString('utf8')}`;
     if (verdict === 'bad-record')
       throw new BadRecordError(reason, { kind: FailureKind.modelRejected, status });
+    if (verdict === 'model-failed') throw new ModelFailedError(reason, { status });
     throw new TransientError(reason, { kind: FailureKind.modelUnavailable, status });
   }
 

@@ -1,0 +1,187 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Protocol } from '../../functions/stream-inference/config.js';
+import { labelsOf, restRequest } from '../helpers/iris.js';
+import {
+  byPartition,
+  closeKafkaHelpers,
+  createTopics,
+  type KafkaRecord,
+  produce,
+  readToEnd,
+  uniqueTopic,
+} from '../helpers/kafka.js';
+import { eventFromRecords, fakeContext, type LoadedHandler, loadHandler } from '../helpers/lambda.js';
+import { loadIrisTruth } from '../helpers/models.js';
+
+const PARTITIONS = 3;
+const RECORDS = 300;
+
+interface Case {
+  protocol: Protocol;
+  env: Record<string, string>;
+  shape: 'msk' | 'self-managed';
+}
+
+const CASES: Case[] = [
+  {
+    protocol: 'v2',
+    shape: 'msk',
+    env: { MODEL_ENDPOINT: 'http://127.0.0.1:8080', MODEL_NAME: 'iris', PROTOCOL: 'v2' },
+  },
+  {
+    protocol: 'seldon',
+    shape: 'self-managed',
+    env: { MODEL_ENDPOINT: 'http://127.0.0.1:9000', PROTOCOL: 'seldon', SELDON_API: 'microservice' },
+  },
+  {
+    protocol: 'tensorflow',
+    shape: 'msk',
+    env: { MODEL_ENDPOINT: 'http://127.0.0.1:8501', MODEL_NAME: 'iris', PROTOCOL: 'tensorflow' },
+  },
+];
+
+const topics = (name: string) => {
+  const input = uniqueTopic(`${name}-in`);
+  return { input, output: uniqueTopic(`${name}-out`), errors: uniqueTopic(`${name}-err`) };
+};
+
+const header = (r: KafkaRecord, name: string): string | undefined => {
+  const v = r.headers[name];
+  return v === undefined ? undefined : (Array.isArray(v) ? v[0]! : v).toString('utf8');
+};
+
+const handlers: LoadedHandler[] = [];
+
+afterAll(async () => {
+  await Promise.all(handlers.map((h) => h.shutdown()));
+  await closeKafkaHelpers();
+});
+
+describe.each(CASES)('REST $protocol end to end ($shape event)', ({ protocol, env, shape }) => {
+  it(`turns ${RECORDS} records over ${PARTITIONS} partitions into ${RECORDS} predictions, in order, equal to the model's own`, async () => {
+    // Prepare
+    const truth = loadIrisTruth();
+    const t = topics(protocol);
+    await createTopics([t.input, t.output, t.errors], PARTITIONS);
+    const sent = Array.from({ length: RECORDS }, (_, i) => ({
+      key: `key-${i}`,
+      value: JSON.stringify(restRequest(protocol, truth.rows[i % truth.rows.length]!)),
+      headers: { trace: `trace-${i}` },
+      partition: i % PARTITIONS,
+    }));
+    await produce(t.input, sent);
+    const input = await readToEnd(t.input);
+    const loaded = await loadHandler({
+      ...env,
+      KAFKA_INPUT_TOPIC: t.input,
+      KAFKA_OUTPUT_TOPIC: t.output,
+      KAFKA_ERROR_TOPIC: t.errors,
+    });
+    handlers.push(loaded);
+
+    // Act
+    const response = await loaded.handler(eventFromRecords(input, shape), fakeContext());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    const outputs = await readToEnd(t.output, { expected: RECORDS, timeoutMs: 60_000 });
+    expect(outputs).toHaveLength(RECORDS);
+    expect(await readToEnd(t.errors)).toHaveLength(0);
+    const inputBySource = new Map(input.map((r) => [`${r.topic}/${r.partition}/${r.offset}`, r]));
+    for (const out of outputs) {
+      const source = inputBySource.get(header(out, 'msk-inference-source')!);
+      expect(source, 'every output names its input').toBeDefined();
+      expect(out.key?.toString()).toBe(source!.key?.toString());
+      expect(header(out, 'trace')).toBe(header(source!, 'trace'));
+      expect(header(out, 'content-type')).toBe('application/json');
+      const i = Number(source!.key!.toString().slice('key-'.length));
+      const expected = truth.labels[i % truth.rows.length];
+      expect(labelsOf(protocol, JSON.parse(out.value!.toString()))).toEqual([expected]);
+    }
+    // Input order per partition: within each output partition, the records of one input partition
+    // appear in increasing input offsets.
+    for (const records of byPartition(outputs).values()) {
+      const offsetsOf = new Map<number, number[]>();
+      for (const r of records) {
+        const [, p, o] = header(r, 'msk-inference-source')!.split('/');
+        offsetsOf.set(Number(p), [...(offsetsOf.get(Number(p)) ?? []), Number(o)]);
+      }
+      for (const offsets of offsetsOf.values()) expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
+    }
+    expect(new Set(outputs.map((r) => r.key?.toString()))).toEqual(new Set(sent.map((s) => s.key)));
+  });
+});
+
+describe('a batch mixing good and malformed records (V2 on MLServer)', () => {
+  it('publishes every good record, dead-letters every bad one with a reason: in = out + errors', async () => {
+    // Prepare
+    const truth = loadIrisTruth();
+    const t = topics('mixed');
+    await createTopics([t.input, t.output, t.errors], PARTITIONS);
+    const bad: Array<{ value: string; kind: string }> = [
+      { value: '{"inputs":', kind: 'decode' },
+      { value: 'plain text', kind: 'decode' },
+      { value: '[1,2,3]', kind: 'shape' },
+      { value: '{"inputs":[]}', kind: 'shape' },
+      {
+        value: '{"inputs":[{"name":"predict","shape":[1,4],"datatype":"FP64","data":[1,2]}]}',
+        kind: 'shape',
+      },
+      // Well-formed V2 asking for an output the runtime does not have: MLServer answers 400.
+      {
+        value:
+          '{"inputs":[{"name":"predict","shape":[1,4],"datatype":"FP64","data":[1,2,3,4]}],"outputs":[{"name":"nope"}]}',
+        kind: 'model-rejected',
+      },
+      // Well-formed V2, but the model cannot take 3 features: scikit-learn raises and MLServer answers
+      // 500 every time while it answers the other records, so the record, not the model, is at fault.
+      {
+        value: '{"inputs":[{"name":"predict","shape":[1,3],"datatype":"FP64","data":[1,2,3]}]}',
+        kind: 'model-error',
+      },
+    ];
+    const messages = Array.from({ length: 60 }, (_, i) => {
+      const b = bad[i % 10];
+      return {
+        key: `key-${i}`,
+        value:
+          b === undefined ? JSON.stringify(restRequest('v2', truth.rows[i % truth.rows.length]!)) : b.value,
+        partition: i % PARTITIONS,
+      };
+    });
+    await produce(t.input, messages);
+    const input = await readToEnd(t.input);
+    const loaded = await loadHandler({
+      MODEL_ENDPOINT: 'http://127.0.0.1:8080',
+      MODEL_NAME: 'iris',
+      PROTOCOL: 'kfserving',
+      KAFKA_INPUT_TOPIC: t.input,
+      KAFKA_OUTPUT_TOPIC: t.output,
+      KAFKA_ERROR_TOPIC: t.errors,
+    });
+    handlers.push(loaded);
+
+    // Act
+    const response = await loaded.handler(eventFromRecords(input, 'msk'), fakeContext());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    const badCount = messages.filter((_, i) => bad[i % 10] !== undefined).length;
+    const outputs = await readToEnd(t.output, { expected: messages.length - badCount });
+    const errors = await readToEnd(t.errors, { expected: badCount });
+    expect(outputs.length + errors.length).toBe(input.length);
+    expect(outputs).toHaveLength(messages.length - badCount);
+    for (const e of errors) {
+      const i = Number(e.key!.toString().slice('key-'.length));
+      expect(header(e, 'msk-inference-error-kind'), `record ${i}: ${header(e, 'msk-inference-error')}`).toBe(
+        bad[i % 10]!.kind,
+      );
+      expect(header(e, 'msk-inference-error')).toBeTruthy();
+      expect(e.value?.toString()).toBe(messages[i]!.value);
+    }
+    const statusOf = (kind: string) =>
+      header(errors.find((e) => header(e, 'msk-inference-error-kind') === kind)!, 'msk-inference-status');
+    expect(statusOf('model-rejected')).toBe('400');
+    expect(statusOf('model-error')).toBe('500');
+  });
+});
