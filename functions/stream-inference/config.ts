@@ -44,6 +44,8 @@ export interface ModelConfig {
   readonly timeoutMs: number;
   /** Model calls in flight at once across all partitions of a batch. */
   readonly concurrency: number;
+  /** Records of one partition packed into one model call along the batch dimension (1 = off). */
+  readonly coalesceMaxRecords: number;
 }
 
 export interface PipelineConfig {
@@ -176,6 +178,14 @@ export const loadConfig = (env: Env = process.env): Config => {
     );
   }
 
+  const coalesceMaxRecords = integer(env, 'COALESCE_MAX_RECORDS', 1, 1, 10_000);
+  if (coalesceMaxRecords > 1 && transport !== 'rest') {
+    throw new ConfigError(
+      'COALESCE_MAX_RECORDS',
+      'packs JSON requests: it needs TRANSPORT rest (leave it at 1)',
+    );
+  }
+
   const inputTopicRaw = value(env, 'KAFKA_INPUT_TOPIC');
   const inputTopic = inputTopicRaw === undefined ? undefined : topicName('KAFKA_INPUT_TOPIC', inputTopicRaw);
   const outputTopic = topicName(
@@ -224,6 +234,7 @@ export const loadConfig = (env: Env = process.env): Config => {
       seldonApi: oneOf(env, 'SELDON_API', SELDON_APIS, 'graph'),
       timeoutMs: integer(env, 'MODEL_TIMEOUT_MS', 10_000, 1, 900_000),
       concurrency: integer(env, 'MODEL_CONCURRENCY', 16, 1, 1024),
+      coalesceMaxRecords,
     },
     pipeline: {
       reportBatchItemFailures: bool(env, 'REPORT_BATCH_ITEM_FAILURES', true),

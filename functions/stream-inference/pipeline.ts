@@ -1,4 +1,5 @@
 import pLimit from 'p-limit';
+import { type Coalescer, type PlannedCall, SplitError } from './coalesce/index.js';
 import type { Config } from './config.js';
 import {
   BadRecordError,
@@ -25,6 +26,8 @@ export interface PipelineDeps {
   readonly onModelLatency?: (ms: number) => void;
   /** Lives as long as the warm container: when the model last answered a call successfully. */
   readonly health: ModelHealth;
+  /** Packs records of a partition into shared model calls (opt-in, REST only). */
+  readonly coalescer?: Coalescer;
 }
 
 export interface ModelHealth {
@@ -42,6 +45,7 @@ export interface Deadlines {
 }
 
 type CallResult =
+  | { readonly kind: 'ready'; readonly body: Buffer }
   | { readonly kind: 'answer'; readonly body: Buffer }
   | { readonly kind: 'bad'; readonly error: MskInferenceError }
   | { readonly kind: 'retry'; readonly error: unknown }
@@ -68,12 +72,26 @@ export const processBatch = async (
 ): Promise<RecordOutcome[]> => {
   const limit = pLimit(deps.config.model.concurrency);
   const results = await Promise.all(
-    partitions.map((batch) => {
+    partitions.map(async (batch) => {
+      const results: CallResult[] = batch.records.map((record) => prepare(record, deps));
+      const ready = results.flatMap((r, index) => (r.kind === 'ready' ? [{ index, body: r.body }] : []));
+      const calls: PlannedCall[] =
+        deps.coalescer === undefined
+          ? ready.map((r) => ({ members: [r], body: r.body }))
+          : deps.coalescer.plan(ready);
       // Once a record of this partition must be redelivered, later ones are not worth a call.
       const stop = { offset: Number.POSITIVE_INFINITY };
-      return Promise.all(
-        batch.records.map((record) => limit(() => callModel(record, stop, deps, deadlines.calls))),
+      await Promise.all(
+        calls.map((call) =>
+          limit(async () => {
+            const answers = await runCall(call, batch.records, stop, deps, deadlines.calls);
+            call.members.forEach((m, k) => {
+              results[m.index] = answers[k]!;
+            });
+          }),
+        ),
       );
+      return results;
     }),
   );
   // Decided only once every call is back, so that a neighbour's success can prove the model is up.
@@ -90,40 +108,75 @@ export const processBatch = async (
   return outcomes.map(toFinal);
 };
 
+const prepare = (record: InputRecord, deps: PipelineDeps): CallResult => {
+  try {
+    return { kind: 'ready', body: deps.prepare(record) };
+  } catch (error) {
+    if (error instanceof BadRecordError) return { kind: 'bad', error };
+    throw error;
+  }
+};
+
+const runCall = async (
+  call: PlannedCall,
+  records: readonly InputRecord[],
+  stop: { offset: number },
+  deps: PipelineDeps,
+  deadline: number,
+): Promise<CallResult[]> => {
+  const first = records[call.members[0]!.index]!;
+  if (call.members.length === 1) return [await callModel(first, call.body, stop, deps, deadline)];
+  if (first.offset > stop.offset) return call.members.map(() => ({ kind: 'skipped' }));
+  try {
+    const answer = await infer(call.body, deps, deadline);
+    return deps.coalescer!.split(answer, call).map((body) => checkSize(body, deps));
+  } catch (error) {
+    // One bad record must not fail its neighbours: a refused or unsplittable packed call is split
+    // in halves and retried (as Lambda's bisect-on-error does), down to the record at fault.
+    if (error instanceof BadRecordError || error instanceof ModelFailedError || error instanceof SplitError) {
+      const halves = deps.coalescer!.bisect(call);
+      const answers = await Promise.all(halves.map((half) => runCall(half, records, stop, deps, deadline)));
+      return answers.flat();
+    }
+    stop.offset = Math.min(stop.offset, first.offset);
+    return call.members.map(() => ({ kind: 'retry', error }));
+  }
+};
+
+const infer = async (body: Buffer, deps: PipelineDeps, deadline: number): Promise<Buffer> => {
+  const started = performance.now();
+  const answer = await withRetry((signal) => deps.transport.infer(body, signal), {
+    baseMs: deps.config.pipeline.retryBaseMs,
+    maxMs: deps.config.pipeline.retryMaxMs,
+    deadline,
+    modelFailedAttempts: MODEL_FAILED_ATTEMPTS,
+  });
+  deps.health.lastSuccessAt = Date.now();
+  deps.onModelLatency?.(performance.now() - started);
+  return answer;
+};
+
+const checkSize = (answer: Buffer, deps: PipelineDeps): CallResult => {
+  const max = deps.config.pipeline.maxRecordBytes;
+  if (answer.length <= max) return { kind: 'answer', body: answer };
+  return {
+    kind: 'bad',
+    error: new BadRecordError(`model answer of ${answer.length} bytes exceeds MAX_RECORD_BYTES ${max}`, {
+      kind: FailureKind.tooLarge,
+    }),
+  };
+};
+
 const callModel = async (
   record: InputRecord,
+  body: Buffer,
   stop: { offset: number },
   deps: PipelineDeps,
   deadline: number,
 ): Promise<CallResult> => {
   if (record.offset > stop.offset) return { kind: 'skipped' };
-  let body: Buffer;
   try {
-    body = deps.prepare(record);
-  } catch (error) {
-    if (error instanceof BadRecordError) return { kind: 'bad', error };
-    throw error;
-  }
-  try {
-    const started = performance.now();
-    const answer = await withRetry((signal) => deps.transport.infer(body, signal), {
-      baseMs: deps.config.pipeline.retryBaseMs,
-      maxMs: deps.config.pipeline.retryMaxMs,
-      deadline,
-      modelFailedAttempts: MODEL_FAILED_ATTEMPTS,
-    });
-    deps.health.lastSuccessAt = Date.now();
-    deps.onModelLatency?.(performance.now() - started);
-    const max = deps.config.pipeline.maxRecordBytes;
-    if (answer.length > max) {
-      return {
-        kind: 'bad',
-        error: new BadRecordError(`model answer of ${answer.length} bytes exceeds MAX_RECORD_BYTES ${max}`, {
-          kind: FailureKind.tooLarge,
-        }),
-      };
-    }
-    return { kind: 'answer', body: answer };
+    return checkSize(await infer(body, deps, deadline), deps);
   } catch (error) {
     if (error instanceof BadRecordError) return { kind: 'bad', error };
     if (error instanceof ModelFailedError) return { kind: 'suspect', error };
@@ -177,9 +230,22 @@ const toOutcomes = (
         error: new TransientError(EARLIER_NOT_DONE, { kind: FailureKind.modelUnavailable }),
       };
     }
-    if (result.kind === 'answer')
+    if (result.kind === 'answer') {
       return { status: 'published', record, outbound: build.output(record, result.body) };
-    const error = (result as { error: MskInferenceError }).error;
-    return { status: 'dead-lettered', record, error, outbound: build.error(record, error) };
+    }
+    if (result.kind === 'bad') {
+      return {
+        status: 'dead-lettered',
+        record,
+        error: result.error,
+        outbound: build.error(record, result.error),
+      };
+    }
+    // A record no call answered for (cannot happen today): redeliver it rather than lose it.
+    return {
+      status: 'retry-later',
+      record,
+      error: new TransientError(EARLIER_NOT_DONE, { kind: FailureKind.modelUnavailable }),
+    };
   });
 };

@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda';
+import { coalescerFor } from './coalesce/index.js';
 import type { Config } from './config.js';
 import { ConfigError } from './errors.js';
 import { decodeEvent } from './event.js';
@@ -49,6 +50,9 @@ export const createStream = async (config: Config, overrides: StreamOverrides = 
   let publisher = overrides.publisher;
   const { safetyMarginMs, reportBatchItemFailures, logPayloads } = config.pipeline;
   const health = { lastSuccessAt: 0 };
+  const { coalesceMaxRecords } = config.model;
+  const coalescer =
+    coalesceMaxRecords > 1 ? coalescerFor(config.model.protocol, coalesceMaxRecords) : undefined;
 
   const publisherFor = (bootstrapServers: string | undefined): Publisher => {
     if (publisher !== undefined) return publisher;
@@ -74,6 +78,7 @@ export const createStream = async (config: Config, overrides: StreamOverrides = 
           publisher: publisherFor(decoded.bootstrapServers),
           onModelLatency: recordModelLatency,
           health,
+          ...(coalescer === undefined ? {} : { coalescer }),
         },
         { calls: end - safetyMarginMs, publish: end - Math.floor(safetyMarginMs / 4) },
       );

@@ -17,6 +17,7 @@ const PARTITIONS = 3;
 const RECORDS = 300;
 
 interface Case {
+  label: string;
   protocol: Protocol;
   env: Record<string, string>;
   shape: 'msk' | 'self-managed';
@@ -24,20 +25,41 @@ interface Case {
 
 const CASES: Case[] = [
   {
+    label: 'v2',
     protocol: 'v2',
     shape: 'msk',
     env: { MODEL_ENDPOINT: 'http://127.0.0.1:8080', MODEL_NAME: 'iris', PROTOCOL: 'v2' },
   },
   {
+    label: 'seldon',
     protocol: 'seldon',
     shape: 'self-managed',
     env: { MODEL_ENDPOINT: 'http://127.0.0.1:9000', PROTOCOL: 'seldon', SELDON_API: 'microservice' },
   },
   {
+    label: 'tensorflow',
     protocol: 'tensorflow',
     shape: 'msk',
     env: { MODEL_ENDPOINT: 'http://127.0.0.1:8501', MODEL_NAME: 'iris', PROTOCOL: 'tensorflow' },
   },
+  ...(['v2', 'seldon', 'tensorflow'] as const).map(
+    (protocol): Case => ({
+      label: `${protocol} coalesced by 16`,
+      protocol,
+      shape: 'msk',
+      env: {
+        MODEL_ENDPOINT: {
+          v2: 'http://127.0.0.1:8080',
+          seldon: 'http://127.0.0.1:9000',
+          tensorflow: 'http://127.0.0.1:8501',
+        }[protocol],
+        MODEL_NAME: 'iris',
+        PROTOCOL: protocol,
+        SELDON_API: 'graph',
+        COALESCE_MAX_RECORDS: '16',
+      },
+    }),
+  ),
 ];
 
 const topics = (name: string) => {
@@ -57,7 +79,7 @@ afterAll(async () => {
   await closeKafkaHelpers();
 });
 
-describe.each(CASES)('REST $protocol end to end ($shape event)', ({ protocol, env, shape }) => {
+describe.each(CASES)('REST $label end to end ($shape event)', ({ protocol, env, shape }) => {
   it(`turns ${RECORDS} records over ${PARTITIONS} partitions into ${RECORDS} predictions, in order, equal to the model's own`, async () => {
     // Prepare
     const truth = loadIrisTruth();
