@@ -153,9 +153,10 @@ export class KafkaInferenceStream extends Construct {
         target: 'node22',
         mainFields: ['module', 'main'],
         banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
-        // Bundle the AWS SDK too, so the handler runs the versions of the lock file rather than
-        // whatever copy the runtime ships.
-        externalModules: [],
+        // The AWS SDK v3 (Lambda client, Secrets Manager, the MSK IAM signer's credential chain) is
+        // left to the one the nodejs22.x runtime ships: it keeps the bundle under 1 MB, and the handler
+        // loads those clients lazily, only for the endpoints and authentication that need them.
+        externalModules: ['@aws-sdk/*'],
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],

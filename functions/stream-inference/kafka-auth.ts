@@ -1,4 +1,3 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { KafkaConfig as KafkaJsConfig, SASLOptions } from 'kafkajs';
 import type { KafkaConfig } from './config.js';
 import { ConfigError } from './errors.js';
@@ -6,6 +5,8 @@ import { ConfigError } from './errors.js';
 type ConnectionOptions = Pick<KafkaJsConfig, 'ssl' | 'sasl'>;
 
 const readSecret = async (arn: string): Promise<Record<string, unknown>> => {
+  // Loaded only for SCRAM and mTLS, so other deployments do not parse the SDK client at cold start.
+  const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
   const client = new SecretsManagerClient({});
   try {
     const out = await client.send(new GetSecretValueCommand({ SecretId: arn }));

@@ -118,7 +118,13 @@ export function kafkaAdmin(): Promise<Admin> {
 
 /** The shared, connected producer (acks all, default partitioner). */
 export function kafkaProducer(): Promise<Producer> {
-  producer ??= connect(kafkaClient().producer({ createPartitioner: recordingPartitioner }));
+  producer ??= connect(
+    kafkaClient().producer({
+      createPartitioner: recordingPartitioner,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    }),
+  );
   return producer;
 }
 

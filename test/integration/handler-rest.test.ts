@@ -93,6 +93,7 @@ describe.each(CASES)('REST $label end to end ($shape event)', ({ protocol, env, 
     }));
     await produce(t.input, sent);
     const input = await readToEnd(t.input);
+    expect(input).toHaveLength(RECORDS);
     const loaded = await loadHandler({
       ...env,
       KAFKA_INPUT_TOPIC: t.input,

@@ -1,12 +1,11 @@
 import type { Config } from '../config.js';
 import type { ProtocolCodec } from '../protocols/index.js';
 import { HttpTransport } from './http.js';
-import { LambdaTransport } from './lambda.js';
 import type { ModelTransport } from './types.js';
 
 /**
- * Builds the one transport of this deployment. gRPC code is imported lazily so a REST deployment
- * never loads @grpc/grpc-js or the protobuf definitions at cold start.
+ * Builds the one transport of this deployment. gRPC and AWS SDK code is imported lazily, so a REST
+ * deployment never loads @grpc/grpc-js, the protobuf definitions or the Lambda client at cold start.
  */
 export const createTransport = async (config: Config, codec: ProtocolCodec): Promise<ModelTransport> => {
   const { endpoint, timeoutMs, concurrency } = config.model;
@@ -18,8 +17,10 @@ export const createTransport = async (config: Config, codec: ProtocolCodec): Pro
         timeoutMs,
         connections: concurrency,
       });
-    case 'lambda':
+    case 'lambda': {
+      const { LambdaTransport } = await import('./lambda.js');
       return new LambdaTransport({ functionName: endpoint.functionName, timeoutMs });
+    }
     case 'grpc': {
       const { GrpcTransport } = await import('./grpc.js');
       return new GrpcTransport({
