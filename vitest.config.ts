@@ -5,6 +5,7 @@ export default defineConfig({
     // One broker and one set of model servers on a 2-core machine: test files run one at a time so
     // their timeouts and throughput do not fight each other.
     fileParallelism: false,
+    unstubEnvs: true,
     projects: [
       {
         test: {

@@ -73,7 +73,7 @@ export const loadHandler = async (env: Record<string, string>): Promise<LoadedHa
   vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
   vi.stubEnv('POWERTOOLS_LOG_LEVEL', process.env['POWERTOOLS_LOG_LEVEL'] ?? 'WARN');
   vi.resetModules();
-  const module = (await import('../../functions/stream-inference/index.js')) as unknown as LoadedHandler;
-  vi.unstubAllEnvs();
-  return module;
+  // The environment stays for the rest of the test, as a function's does for its lifetime (the AWS
+  // SDK reads region and credentials at first use); vitest restores it after each test (unstubEnvs).
+  return (await import('../../functions/stream-inference/index.js')) as unknown as LoadedHandler;
 };
