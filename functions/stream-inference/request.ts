@@ -3,6 +3,7 @@ import { BadRecordError, FailureKind } from './errors.js';
 import type { InputRecord, RecordHeader } from './event.js';
 import type { ProtocolCodec } from './protocols/index.js';
 import { parseJsonObject } from './protocols/json.js';
+import type { GrpcRequestCheck } from './protocols/protobuf.js';
 
 /** Kafka header Seldon uses to name the protobuf message of a gRPC record. */
 export const PROTO_NAME_HEADER = 'proto-name';
@@ -17,8 +18,20 @@ export const headerValue = (headers: readonly RecordHeader[], name: string): str
  * Builds the check every record passes before it may cost a model call: the right topic, a value
  * within the size limit, and a request that decodes and has the protocol's shape. The request bytes
  * are forwarded as they came; nothing is re-serialized.
+ *
+ * A gRPC record must name an accepted message in its `proto-name` header; `grpcCheck` (see
+ * {@link loadRequestPreparer}) then decodes and checks the bytes. Without it, gRPC records are only
+ * checked for their header and left for the model to judge.
+ *
+ * @example
+ * const prepare = requestPreparer(config, codecFor(config.model.protocol));
+ * const body = prepare(record); // the record's value, or a BadRecordError saying what is wrong
  */
-export const requestPreparer = (config: Config, codec: ProtocolCodec): RequestPreparer => {
+export const requestPreparer = (
+  config: Config,
+  codec: ProtocolCodec,
+  grpcCheck?: GrpcRequestCheck,
+): RequestPreparer => {
   const { inputTopic } = config.kafka;
   const { maxRecordBytes } = config.pipeline;
   const decode =
@@ -50,23 +63,40 @@ export const requestPreparer = (config: Config, codec: ProtocolCodec): RequestPr
       decode(record.value);
       return record.value;
     }
-    const protoName = headerValue(record.headers, PROTO_NAME_HEADER);
-    if (protoName === undefined) {
-      throw new BadRecordError(
-        `gRPC record has no '${PROTO_NAME_HEADER}' header; expected ${codec.grpc.requestType}`,
-        {
-          kind: FailureKind.unknownProto,
-        },
-      );
-    }
-    if (protoName !== codec.grpc.requestType) {
-      throw new BadRecordError(
-        `'${PROTO_NAME_HEADER}' ${protoName} is not accepted; expected ${codec.grpc.requestType}`,
-        {
-          kind: FailureKind.unknownProto,
-        },
-      );
-    }
+    const protoName = acceptedProtoName(record, codec);
+    grpcCheck?.(protoName, record.value);
     return record.value;
   };
+};
+
+/** The record's `proto-name`, when it is a message the protocol accepts. */
+const acceptedProtoName = (record: InputRecord, codec: ProtocolCodec): string => {
+  const accepted = Object.keys(codec.grpc.requests);
+  const protoName = headerValue(record.headers, PROTO_NAME_HEADER);
+  if (protoName === undefined) {
+    throw new BadRecordError(
+      `gRPC record has no '${PROTO_NAME_HEADER}' header naming its message; accepted: ${accepted.join(', ')}`,
+      { kind: FailureKind.unknownProto },
+    );
+  }
+  if (!accepted.includes(protoName)) {
+    throw new BadRecordError(
+      `'${PROTO_NAME_HEADER}' '${protoName}' is not accepted by PROTOCOL ${codec.name}; accepted: ${accepted.join(', ')}`,
+      { kind: FailureKind.unknownProto },
+    );
+  }
+  return protoName;
+};
+
+/**
+ * The record check of this deployment. For TRANSPORT=grpc it imports the protobuf definitions
+ * (protobufjs and the generated descriptor) on demand, so a REST deployment never loads them.
+ *
+ * @example
+ * const prepare = await loadRequestPreparer(config, codecFor(config.model.protocol));
+ */
+export const loadRequestPreparer = async (config: Config, codec: ProtocolCodec): Promise<RequestPreparer> => {
+  if (config.model.transport !== 'grpc') return requestPreparer(config, codec);
+  const { grpcRequestCheck } = await import('./protocols/protobuf.js');
+  return requestPreparer(config, codec, grpcRequestCheck(codec, config.model));
 };

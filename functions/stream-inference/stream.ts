@@ -8,7 +8,7 @@ import { processBatch } from './pipeline.js';
 import { codecFor } from './protocols/index.js';
 import { KafkaPublisher, type Publisher } from './publisher.js';
 import { recordBuilder } from './records.js';
-import { requestPreparer } from './request.js';
+import { loadRequestPreparer } from './request.js';
 import { logger, recordCounts, recordModelLatency } from './telemetry.js';
 import { createTransport, type ModelTransport } from './transport/index.js';
 
@@ -43,7 +43,7 @@ export class BatchNotDoneError extends Error {
  */
 export const createStream = async (config: Config, overrides: StreamOverrides = {}): Promise<Stream> => {
   const codec = codecFor(config.model.protocol);
-  const prepare = requestPreparer(config, codec);
+  const prepare = await loadRequestPreparer(config, codec);
   const records = recordBuilder(config, codec);
   const transport = overrides.transport ?? (await createTransport(config, codec));
   // KAFKA_BROKER may be left to the event's bootstrapServers, known only at the first invocation.
@@ -60,7 +60,12 @@ export const createStream = async (config: Config, overrides: StreamOverrides = 
     if (brokers === undefined || brokers.length === 0) {
       throw new ConfigError('KAFKA_BROKER', 'is required when the event carries no bootstrapServers');
     }
-    publisher = new KafkaPublisher({ brokers, kafka: config.kafka });
+    // MAX_RECORD_BYTES is the bound the user sets to the topics' limit: requests stay within it too.
+    publisher = new KafkaPublisher({
+      brokers,
+      kafka: config.kafka,
+      maxRequestBytes: config.pipeline.maxRecordBytes,
+    });
     return publisher;
   };
 

@@ -1,3 +1,4 @@
+import { type DecodedTensorProto, elementCount, validateTensorProto } from './grpc-checks.js';
 import { arrayShape, isObject, shapeError } from './json.js';
 import type { ProtocolCodec } from './types.js';
 
@@ -37,6 +38,81 @@ const validateData = (data: unknown): void => {
 };
 
 /**
+ * `google.protobuf.Value` / `ListValue` as protobufjs decodes them. protobufjs declares the well-known
+ * types itself, with camelCase names, and exposes the `kind` oneof as the name of the member set.
+ */
+interface DecodedValue {
+  readonly kind?: 'nullValue' | 'numberValue' | 'stringValue' | 'boolValue' | 'structValue' | 'listValue';
+  readonly listValue: DecodedListValue | null;
+}
+
+interface DecodedListValue {
+  readonly values: readonly DecodedValue[];
+}
+
+/** `seldon.protos.SeldonMessage` as protobufjs decodes it; `data_oneof` names the member set. */
+interface DecodedSeldonMessage {
+  readonly data_oneof?: 'data' | 'binData' | 'strData' | 'jsonData' | 'customData';
+  readonly data: DecodedDefaultData | null;
+}
+
+interface DecodedDefaultData {
+  readonly data_oneof?: 'tensor' | 'ndarray' | 'tftensor';
+  readonly tensor: { readonly shape: readonly number[]; readonly values: readonly number[] } | null;
+  readonly ndarray: DecodedListValue | null;
+  readonly tftensor: DecodedTensorProto | null;
+}
+
+/** Shape of an ndarray ListValue, with the same rules as the REST `data.ndarray` (`arrayShape`). */
+const listShape = (list: DecodedListValue, at: string): number[] => {
+  const { values } = list;
+  if (values.length === 0) throw shapeError(`${at} is empty`);
+  if (values[0]!.kind !== 'listValue') {
+    for (const v of values) {
+      if (v.kind === 'listValue') throw shapeError(`${at} mixes arrays and scalars`);
+      if (v.kind === 'structValue') throw shapeError(`${at} holds an object`);
+    }
+    return [values.length];
+  }
+  const inner = listShape(values[0]!.listValue!, at);
+  for (const v of values) {
+    if (v.kind !== 'listValue') throw shapeError(`${at} mixes arrays and scalars`);
+    const shape = listShape(v.listValue!, at);
+    if (shape.length !== inner.length || shape.some((d, i) => d !== inner[i])) {
+      throw shapeError(`${at} is ragged: rows of different shapes`);
+    }
+  }
+  return [values.length, ...inner];
+};
+
+/**
+ * A SeldonMessage over gRPC carries a payload (`data`, `binData`, `strData`, `jsonData` or
+ * `customData`); `data` holds exactly one of `tensor` (values filling the shape), a rectangular
+ * `ndarray`, or a `tftensor` TensorFlow Serving could read.
+ */
+const validateSeldonMessage = (message: unknown): void => {
+  const request = message as DecodedSeldonMessage;
+  if (request.data_oneof === undefined) {
+    throw shapeError('a SeldonMessage must hold one of data, binData, strData, jsonData, customData');
+  }
+  if (request.data_oneof !== 'data') return;
+  const data = request.data!;
+  if (data.data_oneof === 'tensor') {
+    const { shape, values } = data.tensor!;
+    const size = elementCount(shape, 'data.tensor.shape');
+    if (size !== values.length) {
+      throw shapeError(`data.tensor has ${values.length} values for shape [${shape.join(',')}]`);
+    }
+  } else if (data.data_oneof === 'ndarray') {
+    listShape(data.ndarray!, 'data.ndarray');
+  } else if (data.data_oneof === 'tftensor') {
+    validateTensorProto(data.tftensor!, 'data.tftensor');
+  } else {
+    throw shapeError('data must hold exactly one of ndarray, tensor, tftensor');
+  }
+};
+
+/**
  * Seldon protocol: a SeldonMessage (`data` | `jsonData` | `strData` | `binData`, plus `meta`).
  * REST goes to the Seldon graph's `/api/v1.0/predictions` or a microservice's `/predict`.
  *
@@ -63,6 +139,7 @@ export const seldon: ProtocolCodec = {
   },
   grpc: {
     requestType: 'seldon.protos.SeldonMessage',
+    requests: { 'seldon.protos.SeldonMessage': validateSeldonMessage },
     responseType: 'seldon.protos.SeldonMessage',
     method: (model) =>
       model.seldonApi === 'microservice' ? '/seldon.protos.Model/Predict' : '/seldon.protos.Seldon/Predict',

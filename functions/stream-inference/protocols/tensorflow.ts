@@ -1,3 +1,5 @@
+import type { ModelConfig } from '../config.js';
+import { type DecodedTensorProto, validateTensorProto } from './grpc-checks.js';
 import { arrayShape, isObject, shapeError } from './json.js';
 import type { ProtocolCodec } from './types.js';
 
@@ -17,6 +19,31 @@ const validateInputs = (inputs: unknown): void => {
     if (batch !== undefined && size !== batch) throw shapeError('named inputs differ in their batch size');
     batch = size;
   }
+};
+
+/** `tensorflow.serving.PredictRequest` as protobufjs decodes it. */
+interface DecodedPredictRequest {
+  readonly model_spec: { readonly name: string } | null;
+  readonly inputs: Readonly<Record<string, DecodedTensorProto>>;
+  readonly output_filter: readonly string[];
+}
+
+/**
+ * A PredictRequest names its model (the one this deployment serves) and holds at least one input
+ * tensor, each one readable by TensorFlow Serving (see `validateTensorProto`).
+ */
+const validatePredictRequest = (message: unknown, model: ModelConfig): void => {
+  const request = message as DecodedPredictRequest;
+  const name = request.model_spec?.name ?? '';
+  if (name === '') throw shapeError('model_spec.name is required');
+  if (name !== model.name) throw shapeError(`model_spec.name '${name}' is not MODEL_NAME '${model.name}'`);
+  const names = Object.keys(request.inputs);
+  if (names.length === 0) throw shapeError('inputs names no tensor');
+  for (const input of names) {
+    if (input === '') throw shapeError('inputs has a tensor with an empty name');
+    validateTensorProto(request.inputs[input]!, `inputs['${input}']`);
+  }
+  if (request.output_filter.some((o) => o === '')) throw shapeError('output_filter has an empty name');
 };
 
 /**
@@ -48,6 +75,7 @@ export const tensorflow: ProtocolCodec = {
   },
   grpc: {
     requestType: 'tensorflow.serving.PredictRequest',
+    requests: { 'tensorflow.serving.PredictRequest': validatePredictRequest },
     responseType: 'tensorflow.serving.PredictResponse',
     method: () => '/tensorflow.serving.PredictionService/Predict',
   },

@@ -16,9 +16,22 @@ export interface ProtocolCodec {
   readonly grpc: GrpcSpec;
 }
 
+/**
+ * Checks a decoded gRPC request (the object protobufjs decodes, fields at their defaults when absent)
+ * enough to reject garbage before it costs a model call. Throws `BadRecordError` (kind `shape`).
+ */
+export type GrpcRequestValidator = (message: unknown, model: ModelConfig) => void;
+
 export interface GrpcSpec {
-  /** Fully qualified protobuf name a record's `proto-name` header must carry. */
+  /** Fully qualified protobuf name of the protocol's request message. */
   readonly requestType: string;
+  /**
+   * The messages a record's `proto-name` header may name for this protocol, each with the check of
+   * its decoded form; `requestType` is among them. Seldon v1 looked the name up among every message
+   * it was built with (and crashed on an unknown one), but only the protocol's request worked with
+   * its gRPC client, so that is the one each protocol accepts.
+   */
+  readonly requests: Readonly<Record<string, GrpcRequestValidator>>;
   /** Fully qualified protobuf name of the answer, set as `proto-name` on output records. */
   readonly responseType: string;
   /** Full method path, e.g. `/tensorflow.serving.PredictionService/Predict`. */
