@@ -157,14 +157,6 @@ export class KafkaInferenceStream extends Construct {
         // left to the one the nodejs22.x runtime ships: it keeps the bundle under 1 MB, and the handler
         // loads those clients lazily, only for the endpoints and authentication that need them.
         externalModules: ['@aws-sdk/*'],
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          // The gRPC transport loads .proto files at runtime.
-          afterBundling: (inputDir: string, outputDir: string) => [
-            `cp -r "${inputDir}/protos" "${outputDir}/protos"`,
-          ],
-        },
       },
     });
     // cdk-nag L1 asks for the newest Node.js runtime; 22 is pinned to match the bundle's target.

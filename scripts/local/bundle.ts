@@ -2,9 +2,9 @@
  * The handler as Lambda runs it: the esbuild bundle `cdk synth` wrote to `cdk.out/asset.<hash>/`
  * when that is newer than the handler's source, else a bundle built here with the options of the
  * CDK construct (lib/kafka-inference-stream.ts: ESM, minified, node22, the createRequire banner,
- * nothing external, protos/ copied beside it).
+ * the AWS SDK left to the runtime).
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -58,7 +58,7 @@ export const findSynthesizedBundle = (
   return newest === undefined ? undefined : { entry: newest.entry, functionId: newest.functionId };
 };
 
-/** Bundles the handler into `outDir/index.mjs` the way the CDK construct does, protos/ beside it. */
+/** Bundles the handler into `outDir/index.mjs` the way the CDK construct does. */
 export const buildBundle = async (outDir: string): Promise<string> => {
   mkdirSync(outDir, { recursive: true });
   const entry = join(outDir, 'index.mjs');
@@ -73,10 +73,10 @@ export const buildBundle = async (outDir: string): Promise<string> => {
     sourcemap: true,
     mainFields: ['module', 'main'],
     banner: { js: ESM_BANNER },
-    external: [],
+    // As in the construct: the nodejs22.x runtime provides the AWS SDK.
+    external: ['@aws-sdk/*'],
     logLevel: 'warning',
   });
-  cpSync(join(ROOT, 'protos'), join(outDir, 'protos'), { recursive: true });
   return entry;
 };
 

@@ -17,13 +17,19 @@ class RowModel implements ModelTransport {
 
   async infer(body: Buffer): Promise<Buffer> {
     this.calls++;
-    const request = JSON.parse(body.toString()) as Record<string, any>;
+    const request = JSON.parse(body.toString()) as {
+      id?: string;
+      meta?: unknown;
+      instances?: number[][];
+      inputs?: number[][] | Array<{ data: number[] | number[][] }>;
+      data?: { ndarray: number[][] };
+    };
     const rows: number[][] =
       this.protocol === 'v2'
-        ? chunk(request.inputs[0].data.flat(), 4)
+        ? chunk((request.inputs as Array<{ data: number[] | number[][] }>)[0]!.data.flat(), 4)
         : this.protocol === 'tensorflow'
-          ? (request.instances ?? request.inputs)
-          : request.data.ndarray;
+          ? ((request.instances ?? request.inputs) as number[][])
+          : request.data!.ndarray;
     if (rows.some((r) => r.some((x) => x < 0))) {
       throw new BadRecordError('model answered HTTP 400: negative feature', {
         kind: FailureKind.modelRejected,
