@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { type Coalescer, type PlannedCall, SplitError } from './coalesce/index.js';
 import type { Config } from './config.js';
@@ -54,6 +55,12 @@ type CallResult =
 
 const MODEL_FAILED_ATTEMPTS = 3;
 
+/** When the batch's model calls must end: the epoch ms, and a signal that fires then. */
+interface CallDeadline {
+  readonly at: number;
+  readonly signal: AbortSignal;
+}
+
 const EARLIER_NOT_DONE = 'an earlier record of this partition is not done; kept back to keep the order';
 
 /**
@@ -71,6 +78,11 @@ export const processBatch = async (
   deadlines: Deadlines,
 ): Promise<RecordOutcome[]> => {
   const limit = pLimit(deps.config.model.concurrency);
+  // One deadline signal for every call of the batch, not a timer per call; each call in flight listens.
+  const callsEnd = new AbortController();
+  setMaxListeners(Number.POSITIVE_INFINITY, callsEnd.signal);
+  const deadline: CallDeadline = { at: deadlines.calls, signal: callsEnd.signal };
+  const timer = setTimeout(() => callsEnd.abort(), Math.max(0, deadlines.calls - Date.now()));
   const results = await Promise.all(
     partitions.map(async (batch) => {
       const results: CallResult[] = batch.records.map((record) => prepare(record, deps));
@@ -84,7 +96,7 @@ export const processBatch = async (
       await Promise.all(
         calls.map((call) =>
           limit(async () => {
-            const answers = await runCall(call, batch.records, stop, deps, deadlines.calls);
+            const answers = await runCall(call, batch.records, stop, deps, deadline);
             call.members.forEach((m, k) => {
               results[m.index] = answers[k]!;
             });
@@ -93,7 +105,7 @@ export const processBatch = async (
       );
       return results;
     }),
-  );
+  ).finally(() => clearTimeout(timer));
   // Decided only once every call is back, so that a neighbour's success can prove the model is up.
   const modelUp = Date.now() - deps.health.lastSuccessAt < HEALTHY_WITHIN_MS;
   const outcomes = partitions.flatMap((batch, i) =>
@@ -113,7 +125,17 @@ const prepare = (record: InputRecord, deps: PipelineDeps): CallResult => {
     return { kind: 'ready', body: deps.prepare(record) };
   } catch (error) {
     if (error instanceof BadRecordError) return { kind: 'bad', error };
-    throw error;
+    // The check is local and depends only on the record's bytes, so any other failure (a request
+    // nested thousands of levels deep overflows a recursive shape check) would repeat on every
+    // redelivery: thrown, it would fail the whole batch forever. It is this record's fate instead.
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return {
+      kind: 'bad',
+      error: new BadRecordError(`the request could not be checked: ${reason}`, {
+        kind: FailureKind.shape,
+        cause: error,
+      }),
+    };
   }
 };
 
@@ -122,7 +144,7 @@ const runCall = async (
   records: readonly InputRecord[],
   stop: { offset: number },
   deps: PipelineDeps,
-  deadline: number,
+  deadline: CallDeadline,
 ): Promise<CallResult[]> => {
   const first = records[call.members[0]!.index]!;
   if (call.members.length === 1) return [await callModel(first, call.body, stop, deps, deadline)];
@@ -143,12 +165,13 @@ const runCall = async (
   }
 };
 
-const infer = async (body: Buffer, deps: PipelineDeps, deadline: number): Promise<Buffer> => {
+const infer = async (body: Buffer, deps: PipelineDeps, deadline: CallDeadline): Promise<Buffer> => {
   const started = performance.now();
   const answer = await withRetry((signal) => deps.transport.infer(body, signal), {
     baseMs: deps.config.pipeline.retryBaseMs,
     maxMs: deps.config.pipeline.retryMaxMs,
-    deadline,
+    deadline: deadline.at,
+    signal: deadline.signal,
     modelFailedAttempts: MODEL_FAILED_ATTEMPTS,
   });
   deps.health.lastSuccessAt = Date.now();
@@ -172,7 +195,7 @@ const callModel = async (
   body: Buffer,
   stop: { offset: number },
   deps: PipelineDeps,
-  deadline: number,
+  deadline: CallDeadline,
 ): Promise<CallResult> => {
   if (record.offset > stop.offset) return { kind: 'skipped' };
   try {
@@ -231,7 +254,11 @@ const toOutcomes = (
       };
     }
     if (result.kind === 'answer') {
-      return { status: 'published', record, outbound: build.output(record, result.body) };
+      const outbound = build.output(record, result.body);
+      // Key and headers count too: one record over the broker's limit fails the whole publish.
+      const tooLarge = build.oversize(outbound);
+      if (tooLarge === undefined) return { status: 'published', record, outbound };
+      return { status: 'dead-lettered', record, error: tooLarge, outbound: build.error(record, tooLarge) };
     }
     if (result.kind === 'bad') {
       return {

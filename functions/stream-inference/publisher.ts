@@ -37,7 +37,50 @@ export interface Publisher {
 export interface KafkaPublisherOptions {
   readonly brokers: readonly string[];
   readonly kafka: KafkaConfig;
+  /**
+   * Most bytes of records (keys, values, headers and framing) sent in one produce request; a larger
+   * record goes alone. Keep it at or under the topics' `max.message.bytes`.
+   * @default 1_000_000
+   */
+  readonly maxRequestBytes?: number;
 }
+
+/** Framing the broker counts per record (lengths, attributes, deltas) and per header, rounded up. */
+const RECORD_FRAMING_BYTES = 64;
+const HEADER_FRAMING_BYTES = 10;
+
+const framedBytes = (r: OutboundRecord): number => {
+  let n = RECORD_FRAMING_BYTES + (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  for (const [name, v] of Object.entries(r.headers)) {
+    for (const x of Array.isArray(v) ? v : [v])
+      n += HEADER_FRAMING_BYTES + name.length + Buffer.byteLength(x);
+  }
+  return n;
+};
+
+/**
+ * Consecutive runs of records of at most `max` bytes (a larger record alone). kafkajs puts every
+ * record of a partition in one record batch, and the broker refuses a batch over its
+ * `message.max.bytes` (1 MB by default) whole: 500 records of 3 KB for one partition would fail
+ * every publish, and so every redelivery.
+ */
+export const chunkBySize = (records: readonly OutboundRecord[], max: number): OutboundRecord[][] => {
+  const chunks: OutboundRecord[][] = [];
+  let chunk: OutboundRecord[] = [];
+  let bytes = 0;
+  for (const r of records) {
+    const size = framedBytes(r);
+    if (chunk.length > 0 && bytes + size > max) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(r);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+};
 
 /**
  * kafkajs producer, one per warm container: created at cold start, connected on first use, and
@@ -47,9 +90,19 @@ export class KafkaPublisher implements Publisher {
   readonly #options: KafkaPublisherOptions;
   #producer: Producer | undefined;
   #connecting: Promise<Producer> | undefined;
+  /** Bumped by every reset, so that a connect still running from before one is not adopted. */
+  #generation = 0;
+  /**
+   * One per warm container (Lambda runs many at once), kept across reconnects: the new producer's
+   * init then fences the one it replaces, so that a transaction left open by a publish that gave
+   * up is aborted at once instead of being committed late (a duplicate) or holding read_committed
+   * readers back until it times out.
+   */
+  readonly #transactionalId: string;
 
   constructor(options: KafkaPublisherOptions) {
     this.#options = options;
+    this.#transactionalId = `${options.kafka.clientId}-${randomUUID()}`;
   }
 
   async publish(records: readonly OutboundRecord[], deadline: number): Promise<void> {
@@ -72,7 +125,9 @@ export class KafkaPublisher implements Publisher {
     } catch (cause) {
       // The send may still be in flight; a fresh producer next time avoids mixing its retries with new sends.
       work.catch(() => undefined);
-      await this.#reset();
+      // Not awaited: kafkajs' disconnect waits for in-flight requests (up to requestTimeout), so a
+      // broker that stopped answering would hold the handler past the Lambda timeout.
+      void this.#reset();
       if (cause instanceof TransientError) throw cause;
       throw new TransientError(`publish failed: ${(cause as Error).message}`, {
         kind: FailureKind.publish,
@@ -89,24 +144,29 @@ export class KafkaPublisher implements Publisher {
 
   async #send(records: readonly OutboundRecord[]): Promise<void> {
     const producer = await this.#connect();
-    const byTopic = new Map<string, Message[]>();
-    for (const r of records) {
-      const list = byTopic.get(r.topic) ?? [];
-      list.push({ key: r.key, value: r.value, headers: { ...r.headers } });
-      byTopic.set(r.topic, list);
-    }
-    const batch = {
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-      acks: -1,
-      compression: this.#options.kafka.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-    };
+    const compression =
+      this.#options.kafka.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+    // One request after the other, each acknowledged before the next: the order is kept.
+    const batches = chunkBySize(records, this.#options.maxRequestBytes ?? 1_000_000).map((chunk) => {
+      const byTopic = new Map<string, Message[]>();
+      for (const r of chunk) {
+        const list = byTopic.get(r.topic) ?? [];
+        list.push({ key: r.key, value: r.value, headers: { ...r.headers } });
+        byTopic.set(r.topic, list);
+      }
+      return {
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        acks: -1,
+        compression,
+      };
+    });
     if (!this.#options.kafka.transactional) {
-      await producer.sendBatch(batch);
+      for (const batch of batches) await producer.sendBatch(batch);
       return;
     }
     const tx = await producer.transaction();
     try {
-      await tx.sendBatch(batch);
+      for (const batch of batches) await tx.sendBatch(batch);
       await tx.commit();
     } catch (error) {
       await tx.abort().catch(() => undefined);
@@ -117,6 +177,7 @@ export class KafkaPublisher implements Publisher {
   #connect(): Promise<Producer> {
     if (this.#producer !== undefined) return Promise.resolve(this.#producer);
     this.#connecting ??= (async () => {
+      const generation = this.#generation;
       const { kafka, brokers } = this.#options;
       const client = new Kafka({
         clientId: kafka.clientId,
@@ -133,15 +194,23 @@ export class KafkaPublisher implements Publisher {
         idempotent: true,
         maxInFlightRequests: 1,
         createPartitioner: Partitioners.DefaultPartitioner,
-        ...(kafka.transactional ? { transactionalId: `${kafka.clientId}-${randomUUID()}` } : {}),
+        ...(kafka.transactional ? { transactionalId: this.#transactionalId } : {}),
         retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
       });
       await producer.connect();
+      if (generation !== this.#generation) {
+        // The publish that started this connect gave up meanwhile: this producer would leak, and
+        // its stale send would go out on it.
+        void producer.disconnect().catch(() => undefined);
+        throw new TransientError('producer reset while connecting', { kind: FailureKind.publish });
+      }
       this.#producer = producer;
       return producer;
     })();
-    return this.#connecting.catch((error: unknown) => {
-      this.#connecting = undefined;
+    const connecting = this.#connecting;
+    return connecting.catch((error: unknown) => {
+      // Only this attempt's: a newer connect (after a reset) must not be forgotten.
+      if (this.#connecting === connecting) this.#connecting = undefined;
       throw error;
     });
   }
@@ -150,6 +219,7 @@ export class KafkaPublisher implements Publisher {
     const producer = this.#producer;
     this.#producer = undefined;
     this.#connecting = undefined;
+    this.#generation++;
     await producer?.disconnect().catch(() => undefined);
   }
 }

@@ -1,5 +1,5 @@
 import type { Config } from './config.js';
-import type { MskInferenceError } from './errors.js';
+import { BadRecordError, FailureKind, type MskInferenceError } from './errors.js';
 import { type InputRecord, sourceOf } from './event.js';
 import type { ProtocolCodec } from './protocols/index.js';
 import type { OutboundRecord } from './publisher.js';
@@ -19,9 +19,36 @@ export const Headers = {
 export interface RecordBuilder {
   /** The model's answer, with the input's key and headers plus the source coordinates. */
   output(record: InputRecord, body: Buffer): OutboundRecord;
-  /** The input as it came, plus headers giving the reason, status and source coordinates. */
+  /**
+   * The input as it came, plus headers giving the reason, status and source coordinates. Always
+   * within MAX_RECORD_BYTES (when the limit leaves room for our own headers): the value is cut to
+   * fit, and if the input's headers alone leave no room, they are dropped (the reason says so).
+   */
   error(record: InputRecord, error: MskInferenceError): OutboundRecord;
+  /** The error to dead-letter an output with when it is over MAX_RECORD_BYTES, key and headers included. */
+  oversize(output: OutboundRecord): BadRecordError | undefined;
 }
+
+/** Longest reason kept in `msk-inference-error`: a reason must never be what makes a record too large. */
+const MAX_REASON_CHARS = 1_024;
+
+type HeaderMap = Record<string, Buffer | string | Array<Buffer | string>>;
+
+const headerBytes = (headers: Readonly<HeaderMap>): number => {
+  let n = 0;
+  for (const [name, v] of Object.entries(headers)) {
+    for (const x of Array.isArray(v) ? v : [v]) n += Buffer.byteLength(name) + Buffer.byteLength(x);
+  }
+  return n;
+};
+
+/**
+ * Key, value and header bytes of a record: what MAX_RECORD_BYTES bounds on the way out. The broker
+ * counts a little more (record batch framing, ~70 bytes, and a few bytes per record and header), which
+ * the default limit (1,000,000) leaves room for under Kafka's default `message.max.bytes` (1,048,588).
+ */
+export const recordBytes = (r: Pick<OutboundRecord, 'key' | 'value' | 'headers'>): number =>
+  (r.key?.length ?? 0) + (r.value?.length ?? 0) + headerBytes(r.headers);
 
 const REPLACED_ON_OUTPUT = new Set<string>([Headers.source, Headers.contentType, PROTO_NAME_HEADER]);
 const REPLACED_ON_ERROR = new Set<string>([
@@ -49,7 +76,7 @@ const inputHeaders = (record: InputRecord, drop: ReadonlySet<string>): Record<st
  */
 export const recordBuilder = (config: Config, codec: ProtocolCodec): RecordBuilder => {
   const { outputTopic, errorTopic } = config.kafka;
-  const maxValueBytes = config.pipeline.maxRecordBytes;
+  const maxRecordBytes = config.pipeline.maxRecordBytes;
   const outputHeaders: Record<string, string> =
     config.model.transport === 'rest'
       ? { [Headers.contentType]: 'application/json' }
@@ -67,22 +94,46 @@ export const recordBuilder = (config: Config, codec: ProtocolCodec): RecordBuild
     }),
     error: (record, error) => {
       const value = record.value;
-      // The broker would refuse an oversized error record too; the head of the value still helps.
-      const truncated = value !== null && value.length > maxValueBytes;
       const status = error.status;
+      const reason =
+        error.message.length > MAX_REASON_CHARS
+          ? `${error.message.slice(0, MAX_REASON_CHARS)}…`
+          : error.message;
+      const ours = (note = ''): HeaderMap => ({
+        [Headers.error]: reason + note,
+        [Headers.errorKind]: error.kind,
+        ...(status === undefined ? {} : { [Headers.status]: String(status) }),
+        [Headers.source]: sourceOf(record),
+      });
+      // An error record the broker refuses would fail the whole publish, on every redelivery: the
+      // value gets what the key and every header leave of MAX_RECORD_BYTES (its head still helps).
+      const keyBytes = record.key?.length ?? 0;
+      const mark = Buffer.byteLength(Headers.truncated) + String(value?.length ?? 0).length;
+      const kept = inputHeaders(record, REPLACED_ON_ERROR);
+      const keptBytes = headerBytes(kept);
+      let headers: HeaderMap = { ...kept, ...ours() };
+      let room = maxRecordBytes - keyBytes - headerBytes(headers);
+      if (room < (value?.length ?? 0) && room - mark < 0 && keptBytes > 0) {
+        // The input's own headers leave no room at all: drop them rather than the record.
+        headers = ours(`; the input's headers (${keptBytes} bytes) were dropped to fit MAX_RECORD_BYTES`);
+        room = maxRecordBytes - keyBytes - headerBytes(headers);
+      }
+      const truncated = value !== null && value.length > room;
       return {
         topic: errorTopic,
         key: record.key,
-        value: truncated ? value.subarray(0, maxValueBytes) : value,
-        headers: {
-          ...inputHeaders(record, REPLACED_ON_ERROR),
-          [Headers.error]: error.message,
-          [Headers.errorKind]: error.kind,
-          ...(status === undefined ? {} : { [Headers.status]: String(status) }),
-          ...(truncated ? { [Headers.truncated]: String(value.length) } : {}),
-          [Headers.source]: sourceOf(record),
-        },
+        value: truncated ? value.subarray(0, Math.max(0, room - mark)) : value,
+        headers: { ...headers, ...(truncated ? { [Headers.truncated]: String(value.length) } : {}) },
       };
+    },
+    oversize: (output) => {
+      const size = recordBytes(output);
+      if (size <= maxRecordBytes) return undefined;
+      const answer = output.value?.length ?? 0;
+      return new BadRecordError(
+        `output record of ${size} bytes (answer ${answer}, key and headers ${size - answer}) exceeds MAX_RECORD_BYTES ${maxRecordBytes}`,
+        { kind: FailureKind.tooLarge },
+      );
     },
   };
 };

@@ -11,6 +11,11 @@ export interface RetryOptions {
    * the record is poison: a model that fails on the same input three times will not stop doing so.
    */
   readonly modelFailedAttempts?: number;
+  /**
+   * Handed to every attempt instead of a timeout signal of its own; it must fire at `deadline`. A
+   * batch shares one (one timer), where a signal per attempt costs a timer per model call.
+   */
+  readonly signal?: AbortSignal;
   readonly now?: () => number;
   readonly random?: () => number;
 }
@@ -36,7 +41,7 @@ export const withRetry = async <T>(
     const remaining = options.deadline - now();
     if (remaining <= 0) throw new RetryBudgetExhaustedError(n - 1, new Error('no time left for an attempt'));
     try {
-      return await attempt(AbortSignal.timeout(remaining), n);
+      return await attempt(options.signal ?? AbortSignal.timeout(remaining), n);
     } catch (error) {
       if (!isRetriable(error)) throw error;
       if (error instanceof ModelFailedError && n >= (options.modelFailedAttempts ?? 3)) throw error;

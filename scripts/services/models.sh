@@ -12,6 +12,10 @@
 #                                       already answering, wait until every endpoint answers the truth rows
 #   scripts/services/models.sh down     stop the servers started by `up` (TERM to the process group, then KILL)
 #   scripts/services/models.sh status   one line per server, with its memory (exit 0 when all answer)
+#   scripts/services/models.sh start <name>   start one server (mlserver|seldon|tensorflow) set up by `up`,
+#                                       wait until it answers the truth rows; reuses it when it answers
+#   scripts/services/models.sh stop <name> [--kill]   stop one server (TERM, or KILL at once with --kill);
+#                                       the fault tests use these two to take one server away and back
 #
 # Everything lives under the ignored folder .cache/:
 #   venvs/{mlserver,seldon,kserve}/   one venv per server, from scripts/services/models/requirements/<name>.txt
@@ -388,12 +392,85 @@ status() {
   return $all
 }
 
+# The one server named on the command line, or a usage error.
+one_service() {
+  local svc
+  for svc in "${services[@]}"; do
+    if [[ "$svc" == "${1:-}" ]]; then
+      echo "$svc"
+      return 0
+    fi
+  done
+  echo "usage: models.sh start|stop mlserver|seldon|tensorflow" >&2
+  return 2
+}
+
+# Starts one server that `up` has set up before (venvs, model, protos); installs nothing.
+start_one() {
+  local svc="$1" started=$SECONDS pid port
+  mkdir -p "$run"
+  exec 9>"$run/models.lock"
+  flock -w 300 9 || die "another 'models.sh' holds .cache/run/models.lock"
+  venv_ok_any "$(venv_of "$svc")" && [[ -f "$truth_file" && -d "$gen" ]] ||
+    die "$svc was never set up: run 'models.sh up' first"
+  if probe "$svc" --timeout 0 2>/dev/null; then
+    printf '%-11s %s  ready (reused)\n' "$svc" "$(address_of "$svc")"
+    return 0
+  fi
+  [[ -z "$(running_pid "$svc")" ]] || stop_services quiet "$svc"
+  for port in $(ports_of "$svc"); do
+    port_open "$port" && die "$svc: port $port on $host is taken by another process (not started by models.sh)"
+  done
+  [[ "$svc" != mlserver ]] || ensure_mlserver_repo
+  start_service "$svc"
+  pid="$(tr -dc '0-9' <"$(pid_file "$svc")")"
+  if ! probe "$svc" --timeout "$MODELS_READY_TIMEOUT" --pid "$pid"; then
+    echo "models: $svc did not answer within ${MODELS_READY_TIMEOUT} s" >&2
+    print_log_tail "$svc"
+    stop_services quiet "$svc"
+    exit 1
+  fi
+  printf '%-11s %s  ready in %d s\n' "$svc" "$(address_of "$svc")" "$((SECONDS - started))"
+}
+
+# A venv that exists (start_one does not rebuild: the interpreter check of `up` is not repeated).
+venv_ok_any() {
+  [[ -x "$venvs/$1/bin/python" && -f "$venvs/$1/.requirements.sha256" ]]
+}
+
+# Stops one server: TERM (as `down`), or with --kill a SIGKILL to its process group at once, like a crash.
+stop_one() {
+  local svc="$1" pid
+  mkdir -p "$run"
+  exec 9>"$run/models.lock"
+  flock -w 300 9 || die "another 'models.sh' holds .cache/run/models.lock"
+  if [[ "${2:-}" == --kill ]]; then
+    pid="$(running_pid "$svc")"
+    if [[ -n "$pid" ]]; then
+      kill -KILL -- "-$pid" 2>/dev/null || true
+      while kill -0 -- "-$pid" 2>/dev/null; do sleep 0.1; done
+      rm -f "$(pid_file "$svc")"
+      say "$svc killed"
+      return 0
+    fi
+  fi
+  stop_services "$svc"
+}
+
 case "${1:-up}" in
   up) up ;;
   down) down ;;
   status) status ;;
+  start)
+    svc="$(one_service "${2:-}")" || exit 2
+    start_one "$svc"
+    ;;
+  stop)
+    svc="$(one_service "${2:-}")" || exit 2
+    stop_one "$svc" "${3:-}"
+    ;;
   *)
-    echo "usage: models.sh up|down|status" >&2
+    echo "usage: models.sh up|down|status|start <name>|stop <name> [--kill]" >&2
     exit 2
     ;;
 esac

@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeKafkaHelpers, createTopics, produce, readToEnd, uniqueTopic } from '../helpers/kafka.js';
 import { eventFromRecords, fakeContext, type LoadedHandler, loadHandler } from '../helpers/lambda.js';
+import { describeRun, driveLambda } from '../helpers/lambda-driver.js';
 
 /** A model that accepts connections and never answers: the worst case for a Lambda deadline. */
 let server: Server;
@@ -66,6 +67,60 @@ describe('a model that hangs', () => {
       { itemIdentifier: { 'topic-partition': `${input}-0`, offset: 0 } },
       { itemIdentifier: { 'topic-partition': `${input}-1`, offset: 0 } },
     ]);
+    expect(await readToEnd(output)).toHaveLength(0);
+    expect(await readToEnd(errors)).toHaveLength(0);
+  });
+
+  it('under redelivery: never progresses, never times out, and publishes nothing', async () => {
+    // Prepare
+    const input = uniqueTopic('hang2-in');
+    const output = uniqueTopic('hang2-out');
+    const errors = uniqueTopic('hang2-err');
+    await createTopics([input, output, errors], 2);
+    await produce(
+      input,
+      Array.from({ length: 40 }, (_, i) => ({
+        key: `k${i}`,
+        value: JSON.stringify({ instances: [[1, 2, 3, 4]] }),
+        partition: i % 2,
+      })),
+    );
+    const loaded = await loadHandler({
+      MODEL_ENDPOINT: `http://127.0.0.1:${port}`,
+      MODEL_NAME: 'iris',
+      PROTOCOL: 'tensorflow',
+      MODEL_TIMEOUT_MS: '60000',
+      SAFETY_MARGIN_MS: '1000',
+      KAFKA_BROKER: '127.0.0.1:9092',
+      KAFKA_INPUT_TOPIC: input,
+      KAFKA_OUTPUT_TOPIC: output,
+      KAFKA_ERROR_TOPIC: errors,
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+    });
+    handlers.push(loaded);
+
+    // Act
+    const run = await driveLambda({
+      topic: input,
+      handler: loaded.handler,
+      batchSize: 40,
+      timeoutMs: 3_000,
+      maxRounds: 3,
+    });
+
+    // Assess
+    console.log(`[hanging model] under redelivery:\n${describeRun(run)}`);
+    expect(run.done).toBe(false);
+    expect(run.invocations).toHaveLength(3);
+    for (const i of run.invocations) {
+      expect(i.result).toBe('returned');
+      expect(i.ms).toBeLessThan(3_000);
+      expect(i.reported).toEqual([
+        { partition: 0, offset: 0 },
+        { partition: 1, offset: 0 },
+      ]);
+    }
+    expect([...run.deliveries.values()].every((n) => n === 3)).toBe(true);
     expect(await readToEnd(output)).toHaveLength(0);
     expect(await readToEnd(errors)).toHaveLength(0);
   });

@@ -1,4 +1,4 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { type ClientRequest, Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { BadRecordError, FailureKind, ModelFailedError, TransientError } from '../errors.js';
 import { classifyHttpStatus } from '../status.js';
@@ -15,6 +15,7 @@ export interface HttpTransportOptions {
 }
 
 const REASON_BYTES = 512;
+const DEADLINE_PASSED = 'the batch deadline passed';
 
 /**
  * REST to the model over Node's own HTTP client with a kept-alive agent: one agent per warm
@@ -27,6 +28,8 @@ export class HttpTransport implements ModelTransport {
   readonly #url: URL;
   readonly #path: string;
   readonly #timeoutMs: number;
+  /** Requests in flight per abort signal (one signal per batch). */
+  readonly #inFlight = new WeakMap<AbortSignal, Set<ClientRequest>>();
 
   constructor(options: HttpTransportOptions) {
     const tls = options.url.protocol === 'https:';
@@ -54,27 +57,31 @@ export class HttpTransport implements ModelTransport {
             'content-length': body.length,
           },
           timeout: this.#timeoutMs,
-          ...(signal === undefined ? {} : { signal }),
         },
         (response) => {
-          readBody(response).then(
-            (bytes) => {
-              try {
-                resolve(judge(response.statusCode ?? 0, bytes));
-              } catch (error) {
-                reject(error);
-              }
-            },
-            (cause: unknown) =>
-              reject(
-                new TransientError(`model answer cut short: ${describe(cause)}`, {
-                  kind: FailureKind.modelUnavailable,
-                  cause,
-                }),
-              ),
-          );
+          const cutShort = (cause: unknown): void =>
+            reject(
+              new TransientError(`model answer cut short: ${describe(cause)}`, {
+                kind: FailureKind.modelUnavailable,
+                cause,
+              }),
+            );
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => {
+            try {
+              resolve(
+                judge(response.statusCode ?? 0, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)),
+              );
+            } catch (error) {
+              reject(error);
+            }
+          });
+          response.on('error', cutShort);
+          response.on('aborted', () => cutShort(new Error('connection closed mid-answer')));
         },
       );
+      if (signal !== undefined) this.#abortOn(signal, req);
       req.on('timeout', () => req.destroy(new Error(`no answer within MODEL_TIMEOUT_MS ${this.#timeoutMs}`)));
       req.on('error', (cause) =>
         reject(
@@ -88,19 +95,39 @@ export class HttpTransport implements ModelTransport {
     });
   }
 
+  /**
+   * Ends the request when the signal fires. A batch shares one signal (its deadline), so it gets one
+   * listener that ends every request still in flight, rather than a listener per call: http.request's
+   * own `signal` option adds an abort listener and a stream.finished watch to each request, which
+   * was ~8% of the handler's CPU per record on small calls.
+   */
+  #abortOn(signal: AbortSignal, req: ClientRequest): void {
+    if (signal.aborted) {
+      req.destroy(new Error(DEADLINE_PASSED));
+      return;
+    }
+    let inFlight = this.#inFlight.get(signal);
+    if (inFlight === undefined) {
+      const requests = new Set<ClientRequest>();
+      signal.addEventListener(
+        'abort',
+        () => {
+          for (const r of requests) r.destroy(new Error(DEADLINE_PASSED));
+        },
+        { once: true },
+      );
+      this.#inFlight.set(signal, requests);
+      inFlight = requests;
+    }
+    const requests = inFlight;
+    requests.add(req);
+    req.once('close', () => requests.delete(req));
+  }
+
   async close(): Promise<void> {
     this.#agent.destroy();
   }
 }
-
-const readBody = (response: IncomingMessage): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    response.on('data', (chunk: Buffer) => chunks.push(chunk));
-    response.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    response.on('error', reject);
-    response.on('aborted', () => reject(new Error('connection closed mid-answer')));
-  });
 
 const judge = (status: number, bytes: Buffer): Buffer => {
   const verdict = classifyHttpStatus(status);

@@ -19,7 +19,7 @@ export const createTransport = async (config: Config, codec: ProtocolCodec): Pro
       });
     case 'lambda': {
       const { LambdaTransport } = await import('./lambda.js');
-      return new LambdaTransport({ functionName: endpoint.functionName, timeoutMs });
+      return LambdaTransport.create({ functionName: endpoint.functionName, timeoutMs });
     }
     case 'grpc': {
       const { GrpcTransport } = await import('./grpc.js');

@@ -1,4 +1,4 @@
-import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
+import type { InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { BadRecordError, FailureKind, ModelFailedError, TransientError } from '../errors.js';
 import { classifyHttpStatus } from '../status.js';
 import type { ModelTransport } from './types.js';
@@ -11,6 +11,8 @@ export interface LambdaTransportOptions {
   readonly client?: LambdaClient;
 }
 
+type LambdaSdk = typeof import('@aws-sdk/client-lambda');
+
 /** Lambda's error types that say the function did not get to judge the request. */
 const TRANSIENT_FUNCTION_ERRORS = new Set(['Sandbox.Timedout', 'Runtime.ExitError', 'Runtime.OutOfMemory']);
 /** Invoke API errors that are the request's fault (the payload itself), not the service's. */
@@ -22,14 +24,24 @@ const BAD_REQUEST_ERRORS = new Set(['InvalidRequestContentException', 'RequestTo
  * `{statusCode, body}` that is classified like an HTTP answer.
  */
 export class LambdaTransport implements ModelTransport {
+  readonly #sdk: LambdaSdk;
   readonly #client: LambdaClient;
   readonly #functionName: string;
 
-  constructor(options: LambdaTransportOptions) {
+  /**
+   * Imports the SDK on demand. A static import of an external module is hoisted to the top of the
+   * esbuild bundle, so every deployment (REST too) would load the whole Lambda client at cold start.
+   */
+  static async create(options: LambdaTransportOptions): Promise<LambdaTransport> {
+    return new LambdaTransport(options, await import('@aws-sdk/client-lambda'));
+  }
+
+  constructor(options: LambdaTransportOptions, sdk: LambdaSdk) {
+    this.#sdk = sdk;
     // Retries are the pipeline's (bounded by the Lambda deadline), so the SDK makes one attempt.
     this.#client =
       options.client ??
-      new LambdaClient({ maxAttempts: 1, requestHandler: { requestTimeout: options.timeoutMs } });
+      new sdk.LambdaClient({ maxAttempts: 1, requestHandler: { requestTimeout: options.timeoutMs } });
     this.#functionName = options.functionName;
   }
 
@@ -37,7 +49,7 @@ export class LambdaTransport implements ModelTransport {
     let out: InvokeCommandOutput;
     try {
       out = await this.#client.send(
-        new InvokeCommand({ FunctionName: this.#functionName, Payload: body }),
+        new this.#sdk.InvokeCommand({ FunctionName: this.#functionName, Payload: body }),
         signal === undefined ? {} : { abortSignal: signal },
       );
     } catch (cause) {

@@ -1,0 +1,167 @@
+/**
+ * The common ground of the fault tests (faults.test.ts, publish-race.test.ts): input topics of good
+ * V2 requests with some bad ones, the handler's environment for them, the stream modules loaded
+ * quietly, and `settle`, which reads the output and error topics back and checks the books.
+ *
+ * ```ts
+ * const modules = await loadStreamModules();
+ * const { t, records } = await prepareTopics('kill-model', 2_000);
+ * const run = await driveLambda({ topic: t.input, records, handler, batchSize: 500 });
+ * await settle('model killed', run, t);
+ * ```
+ */
+import { expect, vi } from 'vitest';
+import { account, type Books, describeBooks, header, SOURCE_HEADER } from './accounting.js';
+import { labelsOf, restRequest } from './iris.js';
+import {
+  closeKafkaHelpers,
+  createTopics,
+  type KafkaRecord,
+  produce,
+  readToEnd,
+  uniqueTopic,
+} from './kafka.js';
+import { type DriveResult, describeRun } from './lambda-driver.js';
+import { loadIrisTruth } from './models.js';
+
+const truth = loadIrisTruth();
+export const PARTITIONS = 2;
+
+export interface Topics {
+  input: string;
+  output: string;
+  errors: string;
+}
+
+/** Topics created by {@link prepareTopics}, for `deleteTopics` in `afterAll`. */
+export const createdTopics: string[] = [];
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The stream modules, loaded fresh with metrics off and quiet logs (as `loadHandler` does), so that
+ * thousands of model calls do not flush metrics to stdout. Use only these modules together: their
+ * error classes are not the ones of a static import.
+ */
+export const loadStreamModules = async () => {
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+  vi.stubEnv('POWERTOOLS_LOG_LEVEL', process.env['POWERTOOLS_LOG_LEVEL'] ?? 'ERROR');
+  vi.resetModules();
+  const modules = {
+    stream: await import('../../functions/stream-inference/stream.js'),
+    config: await import('../../functions/stream-inference/config.js'),
+    transport: await import('../../functions/stream-inference/transport/index.js'),
+    publisher: await import('../../functions/stream-inference/publisher.js'),
+    protocols: await import('../../functions/stream-inference/protocols/index.js'),
+  };
+  vi.unstubAllEnvs();
+  return modules;
+};
+
+/** Every 19th record is truncated JSON, so that the error topic counts too, on both partitions. */
+const isBad = (i: number) => i % 19 === 7;
+
+/** Input records: mostly good V2 requests, some truncated JSON, keyed `key-<n>`, two partitions. */
+export const prepareTopics = async (
+  name: string,
+  count: number,
+): Promise<{ t: Topics; records: KafkaRecord[] }> => {
+  const t = {
+    input: uniqueTopic(`${name}-in`),
+    output: uniqueTopic(`${name}-out`),
+    errors: uniqueTopic(`${name}-err`),
+  };
+  createdTopics.push(t.input, t.output, t.errors);
+  await createTopics([t.input, t.output, t.errors], PARTITIONS);
+  await produce(
+    t.input,
+    Array.from({ length: count }, (_, i) => {
+      const request = JSON.stringify(restRequest('v2', truth.rows[i % truth.rows.length]!));
+      return {
+        key: `key-${i}`,
+        value: isBad(i) ? request.slice(0, 30) : request,
+        headers: { row: String(i % truth.rows.length) },
+        partition: i % PARTITIONS,
+      };
+    }),
+  );
+  return { t, records: await readToEnd(t.input, { timeoutMs: 60_000 }) };
+};
+
+/** The handler's environment for the topics: V2 on the local MLServer. */
+export const envFor = (t: Topics, extra: Record<string, string> = {}): Record<string, string> => ({
+  MODEL_ENDPOINT: 'http://127.0.0.1:8080',
+  MODEL_NAME: 'iris',
+  PROTOCOL: 'v2',
+  KAFKA_BROKER: '127.0.0.1:9092',
+  KAFKA_INPUT_TOPIC: t.input,
+  KAFKA_OUTPUT_TOPIC: t.output,
+  KAFKA_ERROR_TOPIC: t.errors,
+  ...extra,
+});
+
+/** A timeline of a fault scenario, in seconds from its creation. */
+export const timeline = () => {
+  const t0 = Date.now();
+  const lines: string[] = [];
+  return {
+    lines,
+    mark: (what: string) => lines.push(`${((Date.now() - t0) / 1000).toFixed(1)} s ${what}`),
+  };
+};
+
+/**
+ * Reads both topics to their end (read_committed) with fresh clients, and checks the books and the
+ * answers. With `waitMs`, reads again until every record is visible or the time is up (an open
+ * transaction holds read_committed readers back at its first offset).
+ */
+export const settle = async (
+  label: string,
+  run: DriveResult,
+  t: Topics,
+  waitMs = 0,
+): Promise<Books & { visibleAfterMs: number }> => {
+  await closeKafkaHelpers(); // the helpers' own clients may still hold connections from before an outage
+  const started = Date.now();
+  let outputs: KafkaRecord[];
+  let errors: KafkaRecord[];
+  let books: Books;
+  for (;;) {
+    outputs = await readToEnd(t.output, { timeoutMs: 60_000 });
+    errors = await readToEnd(t.errors, { timeoutMs: 60_000 });
+    books = account(run, outputs, errors);
+    if (books.lost.length === 0 || Date.now() - started > waitMs) break;
+    await sleep(1_000);
+  }
+  const visibleAfterMs = Date.now() - started;
+  const invocations = run.invocations.length;
+  const reported = run.invocations.filter((i) => i.reported.length > 0 || i.result !== 'returned').length;
+  console.log(
+    `[faults] ${label}: ${invocations} invocations (${reported} leaving records), ` +
+      `${run.redelivered.size} records delivered more than once\n${describeRun(run)}\n${describeBooks(books)}`,
+  );
+  expect(run.done, 'every record committed').toBe(true);
+  expect(books.lost).toEqual([]);
+  expect(books.strangers).toEqual([]);
+  expect(books.onBoth).toEqual([]);
+  expect(books.unexpectedDuplicates).toEqual([]);
+  const bad = run.records.filter((r) => isBad(Number(r.key!.toString().slice('key-'.length))));
+  expect(books.errors).toBe(bad.length);
+  expect(books.out).toBe(run.records.length - bad.length);
+  for (const out of books.first.values()) {
+    if (out.topic !== t.output) continue;
+    const row = Number(header(out, 'row'));
+    expect(labelsOf('v2', JSON.parse(out.value!.toString()))).toEqual([truth.labels[row]]);
+  }
+  // Within each output partition, first publications of each input partition come in input order.
+  const firstSeen = new Map<string, number[]>();
+  for (const r of outputs) {
+    const source = header(r, SOURCE_HEADER)!;
+    if (books.first.get(source) !== r) continue;
+    const [, p, o] = source.split('/');
+    const id = `${r.partition}<-${p}`;
+    firstSeen.set(id, [...(firstSeen.get(id) ?? []), Number(o)]);
+  }
+  for (const offsets of firstSeen.values()) expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
+  return { ...books, visibleAfterMs };
+};
