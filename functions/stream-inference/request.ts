@@ -1,5 +1,5 @@
 import type { Config } from './config.js';
-import { BadRecordError, FailureKind } from './errors.js';
+import { BadRecordError, ConfigError, FailureKind } from './errors.js';
 import type { InputRecord, RecordHeader } from './event.js';
 import type { ProtocolCodec } from './protocols/index.js';
 import { parseJsonObject } from './protocols/json.js';
@@ -97,6 +97,10 @@ const acceptedProtoName = (record: InputRecord, codec: ProtocolCodec): string =>
  */
 export const loadRequestPreparer = async (config: Config, codec: ProtocolCodec): Promise<RequestPreparer> => {
   if (config.model.transport !== 'grpc') return requestPreparer(config, codec);
-  const { grpcRequestCheck } = await import('./protocols/protobuf.js');
-  return requestPreparer(config, codec, grpcRequestCheck(codec, config.model));
+  // The CDK construct sets this at bundling (esbuild define): a REST bundle leaves protobuf out.
+  if (process.env.MSK_INFERENCE_BUNDLE_TRANSPORT !== 'rest') {
+    const { grpcRequestCheck } = await import('./protocols/protobuf.js');
+    return requestPreparer(config, codec, grpcRequestCheck(codec, config.model));
+  }
+  throw new ConfigError('TRANSPORT', 'is grpc, but this function was bundled for rest: deploy it again');
 };

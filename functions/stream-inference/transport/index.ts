@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import { ConfigError } from '../errors.js';
 import type { ProtocolCodec } from '../protocols/index.js';
 import { HttpTransport } from './http.js';
 import type { ModelTransport } from './types.js';
@@ -22,13 +23,17 @@ export const createTransport = async (config: Config, codec: ProtocolCodec): Pro
       return LambdaTransport.create({ functionName: endpoint.functionName, timeoutMs });
     }
     case 'grpc': {
-      const { GrpcTransport } = await import('./grpc.js');
-      return new GrpcTransport({
-        address: endpoint.address,
-        tls: endpoint.tls,
-        method: codec.grpc.method(config.model),
-        timeoutMs,
-      });
+      // The CDK construct sets this at bundling (esbuild define): a REST bundle leaves gRPC out.
+      if (process.env.MSK_INFERENCE_BUNDLE_TRANSPORT !== 'rest') {
+        const { GrpcTransport } = await import('./grpc.js');
+        return new GrpcTransport({
+          address: endpoint.address,
+          tls: endpoint.tls,
+          method: codec.grpc.method(config.model),
+          timeoutMs,
+        });
+      }
+      throw new ConfigError('TRANSPORT', 'is grpc, but this function was bundled for rest: deploy it again');
     }
   }
 };

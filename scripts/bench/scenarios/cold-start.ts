@@ -1,0 +1,152 @@
+/**
+ * Scenario 5, cold start: the handler bundled with the CDK construct's esbuild options (its size,
+ * minified), and the time from the start of its import to the first record handled, in a fresh
+ * node process per run, against the local broker and MLServer.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type Metafile } from 'esbuild';
+import { buildEvent } from '../../local/event.js';
+import { localHandlerEnv } from '../../local/local-services.js';
+import { bundleHandler } from '../bundle.js';
+import { track } from '../children.js';
+import type { BenchContext } from '../context.js';
+import { irisMessages } from '../records.js';
+import type { Goal, ScenarioResult } from '../results.js';
+import { series } from '../stats.js';
+
+/** The packages that weigh most in the bundle, e.g. `@grpc/grpc-js 273 KB`. */
+const heaviest = (metafile: Metafile, file: string, top: number): string => {
+  const output = Object.entries(metafile.outputs).find(([path]) => file.endsWith(path))?.[1];
+  const byPackage = new Map<string, number>();
+  for (const [path, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
+    const parts = path.split('node_modules/').pop()!.split('/');
+    const name = path.includes('node_modules/')
+      ? parts[0]!.startsWith('@')
+        ? `${parts[0]}/${parts[1]}`
+        : parts[0]!
+      : 'msk-inference (functions/)';
+    byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
+  }
+  return [...byPackage]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([name, bytes]) => `${name} ${Math.round(bytes / 1000)} KB`)
+    .join(', ');
+};
+
+interface ColdStart {
+  readonly importMs: number;
+  readonly firstMs: number;
+  readonly totalMs: number;
+  readonly response: { batchItemFailures?: unknown[] };
+}
+
+const coldStart = async (
+  child: string,
+  bundle: string,
+  eventFile: string,
+  env: NodeJS.ProcessEnv,
+): Promise<ColdStart> => {
+  const started = track(
+    spawn(process.execPath, [child, bundle, eventFile], { env, stdio: ['ignore', 'pipe', 'inherit'] }),
+    false,
+  );
+  await new Promise<void>((resolve) => started.child.once('exit', () => resolve()));
+  const line = started.lines.find((l) => l.startsWith('BENCH '));
+  if (line === undefined)
+    throw new Error(`the cold start printed no result: ${started.lines.slice(-5).join(' | ')}`);
+  const result = JSON.parse(line.slice('BENCH '.length)) as ColdStart;
+  if ((result.response.batchItemFailures ?? []).length > 0) {
+    throw new Error(`the first record was not handled: ${JSON.stringify(result.response)}`);
+  }
+  return result;
+};
+
+export const coldStartScenario = async (ctx: BenchContext): Promise<ScenarioResult> => {
+  const outDir = join(ctx.dir, 'cold-start');
+  mkdirSync(outDir, { recursive: true });
+  const { file, metafile } = await bundleHandler(ctx.dir, 'rest');
+  const bytes = statSync(file).size;
+  // The child, compiled to plain ESM so that it runs on node alone.
+  const child = join(outDir, 'child.mjs');
+  await build({
+    entryPoints: [fileURLToPath(new URL('./cold-start-child.ts', import.meta.url))],
+    outfile: child,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+  });
+
+  const [input, output, errors] = await ctx.kafka.topics(['cold-in', 'cold-out', 'cold-errors'], 1);
+  const topics = { input: input!, output: output!, errors: errors! };
+  const [message] = irisMessages('rest', 'cold', 1);
+  const event = buildEvent(
+    [
+      {
+        topic: topics.input,
+        partition: 0,
+        offset: 0,
+        timestamp: Date.now(),
+        key: Buffer.from(message!.key as string),
+        value: message!.value as Buffer,
+        headers: [],
+      },
+    ],
+    { shape: 'msk', bootstrapServers: ctx.kafka.brokers.join(',') },
+  );
+  const eventFile = join(outDir, 'event.json');
+  writeFileSync(eventFile, JSON.stringify(event));
+  // The deployed function's environment: its variables, the NODE_OPTIONS the construct sets
+  // (lib/environment.ts), and Powertools at its Lambda defaults (INFO logs, EMF metrics on stdout).
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env['PATH'],
+    ...localHandlerEnv('v2', 'rest', topics, ctx.kafka.brokers.join(',')),
+    NODE_OPTIONS: '--enable-source-maps',
+    POWERTOOLS_SERVICE_NAME: 'msk-inference',
+  };
+
+  const runs: ColdStart[] = [];
+  const rounds = ctx.quick ? 3 : 7;
+  for (let i = 0; i < 1 + rounds; i++) {
+    const result = await coldStart(child, file, eventFile, env);
+    if (i > 0) runs.push(result); // the first one warms the page cache, as a provisioned image would be
+    ctx.log(
+      `cold start: import ${result.importMs.toFixed(0)} ms, first record ${result.firstMs.toFixed(0)} ms`,
+    );
+  }
+  const total = series(runs.map((r) => r.totalMs));
+  const goals: Goal[] = [
+    { label: 'bundle size (minified)', value: bytes / 1000, op: '<=', target: 1000, unit: 'KB' },
+    { label: 'import → first record handled', value: total.median, op: '<=', target: 150, unit: 'ms' },
+  ];
+  return {
+    id: 'cold-start',
+    title: '5. Cold start, REST',
+    setup:
+      `the REST bundle built with the construct's esbuild options (ESM, minified, node22, @aws-sdk/* ` +
+      `external, source map without sources content, gRPC left out); a fresh node ${process.version} ` +
+      `process per run with NODE_OPTIONS=--enable-source-maps (as the construct sets it) and Powertools at ` +
+      `its Lambda defaults; one V2 REST record to MLServer, published to the local broker; heaviest in the ` +
+      `bundle: ${heaviest(metafile, file, 4)}`,
+    figures: [
+      { label: 'bundle index.mjs (minified)', unit: 'KB', series: series([bytes / 1000]) },
+      {
+        label: 'import (config, transport, producer set up)',
+        unit: 'ms',
+        series: series(runs.map((r) => r.importMs)),
+      },
+      {
+        label: 'first record (model call + publish)',
+        unit: 'ms',
+        series: series(runs.map((r) => r.firstMs)),
+      },
+      { label: 'import → first record handled', unit: 'ms', series: total },
+    ],
+    goals,
+    notes: [],
+  };
+};
