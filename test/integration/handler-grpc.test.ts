@@ -9,10 +9,8 @@ import type { Protocol } from '../../functions/stream-inference/config.js';
 import { encodeMessage, GRPC_NAMES, grpcIrisBytes, grpcLabels, listValue } from '../helpers/grpc.js';
 import { restRequest } from '../helpers/iris.js';
 import {
-  byPartition,
   closeKafkaHelpers,
   createTopics,
-  type KafkaRecord,
   type ProduceMessage,
   produce,
   readToEnd,
@@ -20,6 +18,7 @@ import {
 } from '../helpers/kafka.js';
 import { eventFromRecords, fakeContext, type LoadedHandler, loadHandler } from '../helpers/lambda.js';
 import { loadIrisTruth } from '../helpers/models.js';
+import { expectOutputsFollowInputs, header } from '../helpers/outputs.js';
 
 const PARTITIONS = 3;
 const RECORDS = 300;
@@ -64,11 +63,6 @@ const topics = (name: string) => ({
   errors: uniqueTopic(`grpc-${name}-err`),
 });
 
-const header = (r: KafkaRecord, name: string): string | undefined => {
-  const v = r.headers[name];
-  return v === undefined ? undefined : (Array.isArray(v) ? v[0]! : v).toString('utf8');
-};
-
 const handlers: LoadedHandler[] = [];
 
 afterAll(async () => {
@@ -112,24 +106,11 @@ describe.each(CASES)('gRPC $protocol end to end ($shape event)', ({ protocol, en
     const outputs = await readToEnd(t.output, { expected: RECORDS, timeoutMs: 60_000 });
     expect(outputs).toHaveLength(RECORDS);
     expect(await readToEnd(t.errors)).toHaveLength(0);
-    const inputBySource = new Map(input.map((r) => [`${r.topic}/${r.partition}/${r.offset}`, r]));
-    for (const out of outputs) {
-      const source = inputBySource.get(header(out, 'msk-inference-source')!);
-      expect(source, 'every output names its input').toBeDefined();
-      expect(out.key?.toString()).toBe(source!.key?.toString());
-      expect(header(out, 'trace')).toBe(header(source!, 'trace'));
+    for (const { out, source } of expectOutputsFollowInputs(outputs, input, ['trace'])) {
       expect(header(out, 'proto-name')).toBe(response);
       expect(header(out, 'content-type')).toBe('application/x-protobuf');
-      const i = Number(source!.key!.toString().slice('key-'.length));
+      const i = Number(source.key!.toString().slice('key-'.length));
       expect(grpcLabels(protocol, out.value!)).toEqual([truth.labels[i % truth.rows.length]]);
-    }
-    for (const records of byPartition(outputs).values()) {
-      const offsetsOf = new Map<number, number[]>();
-      for (const r of records) {
-        const [, p, o] = header(r, 'msk-inference-source')!.split('/');
-        offsetsOf.set(Number(p), [...(offsetsOf.get(Number(p)) ?? []), Number(o)]);
-      }
-      for (const offsets of offsetsOf.values()) expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
     }
     expect(new Set(outputs.map((r) => r.key?.toString()))).toEqual(new Set(sent.map((s) => s.key)));
   });

@@ -1,17 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Protocol } from '../../functions/stream-inference/config.js';
 import { labelsOf, restRequest } from '../helpers/iris.js';
-import {
-  byPartition,
-  closeKafkaHelpers,
-  createTopics,
-  type KafkaRecord,
-  produce,
-  readToEnd,
-  uniqueTopic,
-} from '../helpers/kafka.js';
+import { closeKafkaHelpers, createTopics, produce, readToEnd, uniqueTopic } from '../helpers/kafka.js';
 import { eventFromRecords, fakeContext, type LoadedHandler, loadHandler } from '../helpers/lambda.js';
 import { loadIrisTruth } from '../helpers/models.js';
+import { expectOutputsFollowInputs, header } from '../helpers/outputs.js';
 
 const PARTITIONS = 3;
 const RECORDS = 300;
@@ -67,11 +60,6 @@ const topics = (name: string) => {
   return { input, output: uniqueTopic(`${name}-out`), errors: uniqueTopic(`${name}-err`) };
 };
 
-const header = (r: KafkaRecord, name: string): string | undefined => {
-  const v = r.headers[name];
-  return v === undefined ? undefined : (Array.isArray(v) ? v[0]! : v).toString('utf8');
-};
-
 const handlers: LoadedHandler[] = [];
 
 afterAll(async () => {
@@ -110,26 +98,12 @@ describe.each(CASES)('REST $label end to end ($shape event)', ({ protocol, env, 
     const outputs = await readToEnd(t.output, { expected: RECORDS, timeoutMs: 60_000 });
     expect(outputs).toHaveLength(RECORDS);
     expect(await readToEnd(t.errors)).toHaveLength(0);
-    const inputBySource = new Map(input.map((r) => [`${r.topic}/${r.partition}/${r.offset}`, r]));
-    for (const out of outputs) {
-      const source = inputBySource.get(header(out, 'msk-inference-source')!);
-      expect(source, 'every output names its input').toBeDefined();
-      expect(out.key?.toString()).toBe(source!.key?.toString());
-      expect(header(out, 'trace')).toBe(header(source!, 'trace'));
+    for (const { out, source } of expectOutputsFollowInputs(outputs, input, ['trace'])) {
       expect(header(out, 'content-type')).toBe('application/json');
-      const i = Number(source!.key!.toString().slice('key-'.length));
-      const expected = truth.labels[i % truth.rows.length];
-      expect(labelsOf(protocol, JSON.parse(out.value!.toString()))).toEqual([expected]);
-    }
-    // Input order per partition: within each output partition, the records of one input partition
-    // appear in increasing input offsets.
-    for (const records of byPartition(outputs).values()) {
-      const offsetsOf = new Map<number, number[]>();
-      for (const r of records) {
-        const [, p, o] = header(r, 'msk-inference-source')!.split('/');
-        offsetsOf.set(Number(p), [...(offsetsOf.get(Number(p)) ?? []), Number(o)]);
-      }
-      for (const offsets of offsetsOf.values()) expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
+      const i = Number(source.key!.toString().slice('key-'.length));
+      expect(labelsOf(protocol, JSON.parse(out.value!.toString()))).toEqual([
+        truth.labels[i % truth.rows.length],
+      ]);
     }
     expect(new Set(outputs.map((r) => r.key?.toString()))).toEqual(new Set(sent.map((s) => s.key)));
   });
