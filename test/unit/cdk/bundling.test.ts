@@ -41,5 +41,12 @@ describe('the handler bundle', () => {
     expect(readdirSync(assetDir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
     expect(bundle).toContain('tensorflow.serving.PredictRequest');
     expect(bundle).not.toMatch(/class LambdaClient\b/);
+    // A REST deployment's bundle leaves the gRPC client out (MSK_INFERENCE_BUNDLE_TRANSPORT), and
+    // its source map maps positions without carrying the sources: both cut what a cold start reads.
+    expect(bundle).not.toContain('grpc.max_receive_message_length');
+    const map = JSON.parse(readFileSync(join(assetDir, 'index.mjs.map'), 'utf8')) as {
+      sourcesContent?: unknown;
+    };
+    expect(map.sourcesContent).toBeUndefined();
   }, 180_000);
 });
