@@ -10,9 +10,14 @@ export type RecordOutcome =
   | { readonly status: 'dead-lettered'; readonly record: InputRecord; readonly error: MskInferenceError }
   | { readonly status: 'retry-later'; readonly record: InputRecord; readonly error: unknown };
 
-/** Lambda's partial batch response for Kafka event sources. */
+/**
+ * Lambda's partial batch response for Kafka event sources: `partition` is a `<topic>-<partition>`
+ * key of the event's `records`, `offset` a number. Any other shape makes Lambda retry the whole batch.
+ *
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html
+ */
 export interface KafkaBatchResponse {
-  batchItemFailures: Array<{ itemIdentifier: { 'topic-partition': string; offset: number } }>;
+  batchItemFailures: Array<{ itemIdentifier: { partition: string; offset: number } }>;
 }
 
 /**
@@ -29,7 +34,7 @@ export const batchItemFailures = (outcomes: readonly RecordOutcome[]): KafkaBatc
   }
   return {
     batchItemFailures: [...first].map(([id, offset]) => ({
-      itemIdentifier: { 'topic-partition': id, offset },
+      itemIdentifier: { partition: id, offset },
     })),
   };
 };

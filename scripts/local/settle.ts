@@ -31,7 +31,9 @@ export type SettleResult =
   | { readonly ok: false; readonly reason: string };
 
 /** The partitions of a batch, each with its offsets in the order given. */
-export const spansOf = (records: readonly SourceRecord[]): Map<string, PartitionSpan> => {
+export const spansOf = (
+  records: ReadonlyArray<Pick<SourceRecord, 'topic' | 'partition' | 'offset'>>,
+): Map<string, PartitionSpan> => {
   const spans = new Map<string, { topic: string; partition: number; offsets: number[] }>();
   for (const r of records) {
     const key = partitionKey(r);
@@ -45,11 +47,19 @@ export const spansOf = (records: readonly SourceRecord[]): Map<string, Partition
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 /**
- * Reads the handler's response against the batch it answered. A response that names a partition
- * or an offset the batch did not hold is invalid, and the whole batch fails (as on Lambda).
+ * Reads the handler's response as Lambda's Kafka event source mapping does, from AWS's documented
+ * rules rather than from what our handler writes:
  *
+ * - a complete success: no response, `null`, `{}`, or an empty or null `batchItemFailures`;
+ * - per item, `itemIdentifier` is `{"partition": "<topic>-<partition>", "offset": <number>}`, where
+ *   the partition is a key of the event's `records` and the offset one of its records;
+ * - anything else (a missing, null or empty `itemIdentifier`, another key name such as
+ *   `topic-partition`, an offset given as a string, a partition or offset not in the event) is a
+ *   complete failure: nothing is committed and the whole batch is delivered again.
+ *
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html
  * @example
- * const result = settle(spansOf(records), { batchItemFailures: [{ itemIdentifier: { 'topic-partition': 't-0', offset: 5 } }] });
+ * const result = settle(spansOf(records), { batchItemFailures: [{ itemIdentifier: { partition: 't-0', offset: 5 } }] });
  */
 export const settle = (spans: ReadonlyMap<string, PartitionSpan>, response: unknown): SettleResult => {
   const firstFailure = new Map<string, number>();
@@ -60,17 +70,23 @@ export const settle = (spans: ReadonlyMap<string, PartitionSpan>, response: unkn
       if (!Array.isArray(failures)) return { ok: false, reason: 'batchItemFailures is not an array' };
       for (const failure of failures) {
         const id = isObject(failure) ? failure['itemIdentifier'] : undefined;
-        if (!isObject(id)) return { ok: false, reason: 'a batch item failure has no itemIdentifier' };
-        const key = id['topic-partition'];
-        const offset = Number(id['offset']);
-        const span = typeof key === 'string' ? spans.get(key) : undefined;
+        if (!isObject(id)) return { ok: false, reason: 'a batch item failure has no itemIdentifier object' };
+        const key = id['partition'];
+        const offset = id['offset'];
+        if (typeof key !== 'string') {
+          return { ok: false, reason: `itemIdentifier has no string "partition" (keys: ${Object.keys(id).join(', ')})` };
+        }
+        if (typeof offset !== 'number' || !Number.isSafeInteger(offset)) {
+          return { ok: false, reason: `itemIdentifier "offset" is not an integer number: ${JSON.stringify(offset)}` };
+        }
+        const span = spans.get(key);
         if (span === undefined) {
-          return { ok: false, reason: `itemIdentifier names '${String(key)}', not a partition of the batch` };
+          return { ok: false, reason: `itemIdentifier names partition '${key}', not a key of the event's records` };
         }
         if (!span.offsets.includes(offset)) {
-          return { ok: false, reason: `itemIdentifier names offset ${String(id['offset'])}, not in ${key}` };
+          return { ok: false, reason: `itemIdentifier names offset ${offset}, not a record of ${key} in the event` };
         }
-        firstFailure.set(key as string, Math.min(firstFailure.get(key as string) ?? offset, offset));
+        firstFailure.set(key, Math.min(firstFailure.get(key) ?? offset, offset));
       }
     }
   }

@@ -7,8 +7,9 @@
  * - no item reported: commit past the last record of the batch;
  * - an item reported: commit up to it (exclusive) and deliver again from it in the next batch
  *   (several items of one partition: the lowest offset wins, as Lambda does);
- * - the handler threw, timed out, or reported an item that was not in the batch: nothing is
- *   committed and the whole batch is delivered again.
+ * - the handler threw, timed out, or returned a response Lambda cannot read (another shape than
+ *   `{"partition": "<topic>-<partition>", "offset": <number>}`, or a record that was not in the
+ *   batch): nothing is committed and the whole batch is delivered again.
  *
  * It stops when every record is committed or after `maxRounds` invocations (a round is one
  * invocation). Small and independent on purpose: the local poller in `scripts/local/` is the full
@@ -21,11 +22,12 @@
  * ```
  */
 import type { Context } from 'aws-lambda';
-import type { KafkaBatchResponse } from '../../functions/stream-inference/outcome.js';
+import { settle, spansOf } from '../../scripts/local/settle.js';
 import { type KafkaRecord, readToEnd } from './kafka.js';
 import { eventFromRecords, fakeContext } from './lambda.js';
 
-export type LambdaHandler = (event: unknown, context: Context) => Promise<KafkaBatchResponse>;
+/** Any handler: its response is read as Lambda reads it, whatever type it claims. */
+export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
 /** Lambda's synchronous invocation payload limit, which also bounds a Kafka batch. */
 export const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
@@ -159,36 +161,24 @@ export const driveLambda = async (options: DriveOptions): Promise<DriveResult> =
     const ms = Date.now() - started;
 
     let result: Invocation['result'] = outcome.kind;
+    let invalid: string | undefined;
     const reported: Reported[] = [];
+    let left = batch.length;
     if (outcome.kind === 'returned') {
-      for (const item of outcome.response?.batchItemFailures ?? []) {
-        const id = item.itemIdentifier;
-        const range = [...ranges.values()].find(
-          (g) => `${options.topic}-${g.partition}` === id?.['topic-partition'],
-        );
-        // Lambda fails the whole batch when an identifier does not name a record it delivered.
-        if (
-          range === undefined ||
-          !Number.isInteger(id.offset) ||
-          id.offset < range.from ||
-          id.offset > range.to
-        ) {
-          result = 'invalid-response';
-          break;
+      // Lambda's reading of the response (scripts/local/settle.ts, written from AWS's documentation):
+      // a response it cannot read, or one naming a record it did not deliver, fails the whole batch.
+      const settled = settle(spansOf(batch), outcome.response);
+      if (settled.ok) {
+        left = 0;
+        for (const s of settled.settlements) {
+          if (s.redeliverFrom !== undefined) reported.push({ partition: s.partition, offset: s.redeliverFrom });
+          left += batch.filter((r) => r.partition === s.partition && r.offset >= s.commit).length;
+          position.set(s.partition, s.commit);
         }
-        reported.push({ partition: range.partition, offset: id.offset });
+      } else {
+        result = 'invalid-response';
+        invalid = settled.reason;
       }
-    }
-    let left = 0;
-    if (result === 'returned') {
-      for (const { partition, to } of ranges.values()) {
-        const lowest = Math.min(...reported.filter((x) => x.partition === partition).map((x) => x.offset));
-        const next = Number.isFinite(lowest) ? lowest : to + 1;
-        left += batch.filter((r) => r.partition === partition && r.offset >= next).length;
-        position.set(partition, next);
-      }
-    } else {
-      left = batch.length;
     }
     invocations.push({
       round,
@@ -198,7 +188,7 @@ export const driveLambda = async (options: DriveOptions): Promise<DriveResult> =
       result,
       reported,
       left,
-      ...(outcome.kind === 'returned' ? {} : { error: outcome.error }),
+      ...(outcome.kind === 'returned' ? (invalid === undefined ? {} : { error: invalid }) : { error: outcome.error }),
     });
     if (left > 0 && options.retryDelayMs) await sleep(options.retryDelayMs);
   }
@@ -208,7 +198,7 @@ export const driveLambda = async (options: DriveOptions): Promise<DriveResult> =
 };
 
 type InvokeOutcome =
-  | { kind: 'returned'; response: KafkaBatchResponse | undefined }
+  | { kind: 'returned'; response: unknown }
   | { kind: 'threw' | 'timed-out'; error: string };
 
 const invokeWithTimeout = async (

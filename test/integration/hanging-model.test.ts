@@ -64,8 +64,8 @@ describe('a model that hangs', () => {
     const took = Date.now() - started;
     expect(took).toBeLessThan(lambdaTimeoutMs);
     expect(response.batchItemFailures).toEqual([
-      { itemIdentifier: { 'topic-partition': `${input}-0`, offset: 0 } },
-      { itemIdentifier: { 'topic-partition': `${input}-1`, offset: 0 } },
+      { itemIdentifier: { partition: `${input}-0`, offset: 0 } },
+      { itemIdentifier: { partition: `${input}-1`, offset: 0 } },
     ]);
     expect(await readToEnd(output)).toHaveLength(0);
     expect(await readToEnd(errors)).toHaveLength(0);

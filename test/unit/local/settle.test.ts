@@ -20,7 +20,7 @@ const batch = [
   rec('my-topic', 0, 7),
 ];
 const failure = (tp: string, offset: number | string) => ({
-  itemIdentifier: { 'topic-partition': tp, offset },
+  itemIdentifier: { partition: tp, offset },
 });
 
 describe('settle', () => {
@@ -45,7 +45,7 @@ describe('settle', () => {
 
   it('commits up to (excluding) the first failure of a partition and redelivers from it', () => {
     const response = {
-      batchItemFailures: [failure('t-0', 13), failure('t-0', 12), failure('my-topic-0', '7')],
+      batchItemFailures: [failure('t-0', 13), failure('t-0', 12), failure('my-topic-0', 7)],
     };
 
     const result = settle(spansOf(batch), response);
@@ -66,6 +66,14 @@ describe('settle', () => {
     ['an item without itemIdentifier', { batchItemFailures: [{}] }, /no itemIdentifier/],
     ['a partition not in the batch', { batchItemFailures: [failure('t-9', 1)] }, /t-9/],
     ['an offset not in the batch', { batchItemFailures: [failure('t-1', 99)] }, /99/],
+    ['an offset given as a string', { batchItemFailures: [failure('t-1', '4')] }, /not an integer/],
+    ['a null itemIdentifier', { batchItemFailures: [{ itemIdentifier: null }] }, /no itemIdentifier/],
+    ['an empty itemIdentifier', { batchItemFailures: [{ itemIdentifier: '' }] }, /no itemIdentifier/],
+    [
+      'the old "topic-partition" key',
+      { batchItemFailures: [{ itemIdentifier: { 'topic-partition': 't-1', offset: 4 } }] },
+      /no string "partition"/,
+    ],
   ])('fails the whole batch on %s', (_, response, reason) => {
     const result = settle(spansOf(batch), response);
 

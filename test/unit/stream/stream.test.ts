@@ -103,7 +103,7 @@ describe('stream.handle', () => {
     const response = await stream.handle(mskEvent(specs), lambdaContext(500));
 
     expect(response).toEqual({
-      batchItemFailures: [{ itemIdentifier: { 'topic-partition': 'in-0', offset: 11 } }],
+      batchItemFailures: [{ itemIdentifier: { partition: 'in-0', offset: 11 } }],
     });
     expect(publisher.published.map((r) => header(r, 'msk-inference-source'))).toEqual(['in/0/10', 'in/1/20']);
   });
@@ -134,8 +134,8 @@ describe('stream.handle', () => {
     );
 
     expect(response.batchItemFailures).toEqual([
-      { itemIdentifier: { 'topic-partition': 'in-0', offset: 4 } },
-      { itemIdentifier: { 'topic-partition': 'in-2', offset: 9 } },
+      { itemIdentifier: { partition: 'in-0', offset: 4 } },
+      { itemIdentifier: { partition: 'in-2', offset: 9 } },
     ]);
   });
 
@@ -177,7 +177,7 @@ describe('stream.handle', () => {
     );
 
     expect(response.batchItemFailures).toEqual([
-      { itemIdentifier: { 'topic-partition': 'in-0', offset: 3 } },
+      { itemIdentifier: { partition: 'in-0', offset: 3 } },
     ]);
     expect(publisher.published).toHaveLength(0);
   });
