@@ -2,14 +2,11 @@
  * The generator's events against the documented MSK and self-managed shapes, and the handler's
  * decoder on them.
  *
- * Fixtures: the example events of https://docs.aws.amazon.com/lambda/latest/dg/with-msk.html and
- * https://docs.aws.amazon.com/lambda/latest/dg/kafka-smaa.html, with one change: the documented
- * key placeholder ("abcDEFghiJKLmnoPQRstuVWXyz1234==") is not canonical base64 (bytes cannot
- * encode back to it), so the fixtures carry a real one, "cmVjb3JkS2V5" ("recordKey").
+ * Fixtures: `test/fixtures/aws/` (AWS's documented examples and Powertools' Kafka events; its
+ * README says where each comes from and what was changed).
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeEvent, type LambdaKafkaEvent } from '../../../functions/stream-inference/event.js';
+import { decodeEvent } from '../../../functions/stream-inference/event.js';
 import {
   buildEvent,
   ENVELOPE_BYTES,
@@ -19,9 +16,7 @@ import {
   type SourceRecord,
   toLambdaRecord,
 } from '../../../scripts/local/event.js';
-
-const fixture = (name: string): LambdaKafkaEvent =>
-  JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as LambdaKafkaEvent;
+import { AwsEventFixture, awsEvent, recordsOf } from '../../helpers/aws-fixtures.js';
 
 const BOOTSTRAP =
   'b-2.demo-cluster-1.a1bcde.c1.kafka.us-east-1.amazonaws.com:9092,b-1.demo-cluster-1.a1bcde.c1.kafka.us-east-1.amazonaws.com:9092';
@@ -45,7 +40,7 @@ const record = (over: Partial<SourceRecord>): SourceRecord => ({ ...documentedRe
 describe('buildEvent', () => {
   it('writes the documented MSK event, field by field and in the same order', () => {
     // Prepare
-    const expected = fixture('msk-event.json');
+    const expected = awsEvent(AwsEventFixture.msk);
 
     // Act
     const event = buildEvent([documentedRecord], {
@@ -70,7 +65,7 @@ describe('buildEvent', () => {
   });
 
   it('writes the documented self-managed event: no eventSourceArn', () => {
-    const expected = fixture('self-managed-event.json');
+    const expected = awsEvent(AwsEventFixture.selfManaged);
 
     const event = buildEvent([documentedRecord], { shape: 'self-managed', bootstrapServers: BOOTSTRAP });
 
@@ -124,6 +119,36 @@ describe('buildEvent', () => {
   });
 });
 
+describe('buildEvent against the keyless records of a maintained fixture', () => {
+  // The fixture's third record spells no key `"key": null` instead; test/unit/stream/aws-event.test.ts
+  // shows the decoder reads both spellings alike.
+  it("writes a record without a key as Powertools TypeScript's fixture does: no key field, the rest equal", () => {
+    // Prepare: the broker-side records behind packages/kafka/tests/events/default.json
+    const expected = awsEvent(AwsEventFixture.powertoolsTypescriptDefault);
+    const value = Buffer.from('{\n  "id": 12345,\n  "name": "product5",\n  "price": 45\n}');
+    const records = [15, 16].map((offset) =>
+      record({
+        offset,
+        timestamp: 1545084650987 + offset - 15,
+        key: offset === 15 ? documentedRecord.key : null,
+        value,
+      }),
+    );
+
+    // Act
+    const event = buildEvent(records, {
+      shape: 'msk',
+      bootstrapServers: expected.bootstrapServers!,
+      eventSourceArn: expected.eventSourceArn!,
+    });
+
+    // Assess
+    const [keyed, keyless] = recordsOf(expected);
+    expect(JSON.stringify(event.records['mytopic-0'])).toBe(JSON.stringify([keyed, keyless]));
+    expect('key' in event.records['mytopic-0']![1]!).toBe(false);
+  });
+});
+
 describe('decodeEvent on generated events', () => {
   it.each([
     ['msk', 'aws:kafka'],
@@ -154,8 +179,8 @@ describe('decodeEvent on generated events', () => {
   });
 
   it('accepts the documented fixtures as they are', () => {
-    for (const name of ['msk-event.json', 'self-managed-event.json']) {
-      const decoded = decodeEvent(fixture(name));
+    for (const name of [AwsEventFixture.msk, AwsEventFixture.selfManaged]) {
+      const decoded = decodeEvent(awsEvent(name));
       const [r] = decoded.partitions[0]!.records;
       expect(r!.value!.toString()).toBe('Hello, this is a test.');
       expect(r!.headers[0]!.value.toString()).toBe('headerValue');
