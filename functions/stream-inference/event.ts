@@ -113,7 +113,12 @@ const decodeRecord = (key: string, raw: unknown): InputRecord => {
  */
 export const decodeEvent = (event: unknown): DecodedEvent => {
   if (!isObject(event)) throw new EventShapeError('the event is not an object');
-  const { eventSource, eventSourceArn, bootstrapServers, records } = event;
+  const { eventSourceArn, bootstrapServers, records } = event;
+  // Powertools' self-managed fixtures (TypeScript and Python) spell it `aws:SelfManagedKafka`; AWS's
+  // examples and Powertools' parser schema say `SelfManagedKafka`. Refusing either would make Lambda
+  // retry the batch forever, so both are read as the one AWS documents.
+  const eventSource =
+    event['eventSource'] === 'aws:SelfManagedKafka' ? 'SelfManagedKafka' : event['eventSource'];
   if (eventSource !== 'aws:kafka' && eventSource !== 'SelfManagedKafka') {
     throw new EventShapeError(`eventSource '${String(eventSource)}' is not aws:kafka or SelfManagedKafka`);
   }

@@ -74,17 +74,29 @@ export const settle = (spans: ReadonlyMap<string, PartitionSpan>, response: unkn
         const key = id['partition'];
         const offset = id['offset'];
         if (typeof key !== 'string') {
-          return { ok: false, reason: `itemIdentifier has no string "partition" (keys: ${Object.keys(id).join(', ')})` };
+          return {
+            ok: false,
+            reason: `itemIdentifier has no string "partition" (keys: ${Object.keys(id).join(', ')})`,
+          };
         }
         if (typeof offset !== 'number' || !Number.isSafeInteger(offset)) {
-          return { ok: false, reason: `itemIdentifier "offset" is not an integer number: ${JSON.stringify(offset)}` };
+          return {
+            ok: false,
+            reason: `itemIdentifier "offset" is not an integer number: ${JSON.stringify(offset)}`,
+          };
         }
         const span = spans.get(key);
         if (span === undefined) {
-          return { ok: false, reason: `itemIdentifier names partition '${key}', not a key of the event's records` };
+          return {
+            ok: false,
+            reason: `itemIdentifier names partition '${key}', not a key of the event's records`,
+          };
         }
         if (!span.offsets.includes(offset)) {
-          return { ok: false, reason: `itemIdentifier names offset ${offset}, not a record of ${key} in the event` };
+          return {
+            ok: false,
+            reason: `itemIdentifier names offset ${offset}, not a record of ${key} in the event`,
+          };
         }
         firstFailure.set(key, Math.min(firstFailure.get(key) ?? offset, offset));
       }

@@ -171,7 +171,8 @@ export const driveLambda = async (options: DriveOptions): Promise<DriveResult> =
       if (settled.ok) {
         left = 0;
         for (const s of settled.settlements) {
-          if (s.redeliverFrom !== undefined) reported.push({ partition: s.partition, offset: s.redeliverFrom });
+          if (s.redeliverFrom !== undefined)
+            reported.push({ partition: s.partition, offset: s.redeliverFrom });
           left += batch.filter((r) => r.partition === s.partition && r.offset >= s.commit).length;
           position.set(s.partition, s.commit);
         }
@@ -188,7 +189,11 @@ export const driveLambda = async (options: DriveOptions): Promise<DriveResult> =
       result,
       reported,
       left,
-      ...(outcome.kind === 'returned' ? (invalid === undefined ? {} : { error: invalid }) : { error: outcome.error }),
+      ...(outcome.kind === 'returned'
+        ? invalid === undefined
+          ? {}
+          : { error: invalid }
+        : { error: outcome.error }),
     });
     if (left > 0 && options.retryDelayMs) await sleep(options.retryDelayMs);
   }
@@ -197,9 +202,7 @@ export const driveLambda = async (options: DriveOptions): Promise<DriveResult> =
   return { done: finished(), invocations, records, committed: position, deliveries, redelivered };
 };
 
-type InvokeOutcome =
-  | { kind: 'returned'; response: unknown }
-  | { kind: 'threw' | 'timed-out'; error: string };
+type InvokeOutcome = { kind: 'returned'; response: unknown } | { kind: 'threw' | 'timed-out'; error: string };
 
 const invokeWithTimeout = async (
   handler: LambdaHandler,

@@ -69,6 +69,15 @@ describe('decodeEvent on the AWS fixtures', () => {
     expect('eventSourceArn' in decoded).toBe(false);
   });
 
+  it("reads Powertools' older `aws:SelfManagedKafka` spelling as the self-managed source", () => {
+    const event = { ...awsEvent(AwsEventFixture.selfManaged), eventSource: 'aws:SelfManagedKafka' };
+
+    const decoded = decodeEvent(event);
+
+    expect(decoded.eventSource).toBe('SelfManagedKafka');
+    expect(decoded.partitions[0]!.records).toHaveLength(1);
+  });
+
   it.each([AwsEventFixture.powertoolsTypescriptDefault, AwsEventFixture.powertoolsPythonMsk])(
     'takes an absent key and a null key for no key (%s)',
     (name) => {

@@ -176,9 +176,7 @@ describe('stream.handle', () => {
       lambdaContext(),
     );
 
-    expect(response.batchItemFailures).toEqual([
-      { itemIdentifier: { partition: 'in-0', offset: 3 } },
-    ]);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: { partition: 'in-0', offset: 3 } }]);
     expect(publisher.published).toHaveLength(0);
   });
 
