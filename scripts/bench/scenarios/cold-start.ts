@@ -127,8 +127,8 @@ export const coldStartScenario = async (ctx: BenchContext): Promise<ScenarioResu
     id: 'cold-start',
     title: '5. Cold start, REST',
     setup:
-      `the REST bundle built with the construct's esbuild options (ESM, minified, node22, @aws-sdk/* ` +
-      `external, source map without sources content, gRPC left out); a fresh node ${process.version} ` +
+      `the REST bundle built with the construct's esbuild options (lib/bundling.ts: ESM, minified, node22, ` +
+      `the AWS SDK bundled, source map without sources content, gRPC left out); a fresh node ${process.version} ` +
       `process per run with NODE_OPTIONS=--enable-source-maps (as the construct sets it) and Powertools at ` +
       `its Lambda defaults; one V2 REST record to MLServer, published to the local broker; heaviest in the ` +
       `bundle: ${heaviest(metafile, file, 4)}`,
