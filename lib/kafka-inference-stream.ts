@@ -13,10 +13,11 @@ import {
   SourceAccessConfigurationType,
   StartingPosition,
 } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { KafkaAuthentication } from './authentication.js';
+import { bundleTargetOf, nodejsFunctionBundling } from './bundling.js';
 import { handlerEnvironment } from './environment.js';
 import { StreamConfigError } from './errors.js';
 import {
@@ -146,25 +147,9 @@ export class KafkaInferenceStream extends Construct {
       description: `Seldon serverType: kafka stream ${this.inputTopic} -> ${this.outputTopic}`,
       environment,
       ...(props.vpc ? { vpc: props.vpc, vpcSubnets, securityGroups } : {}),
-      bundling: {
-        format: OutputFormat.ESM,
-        minify: true,
-        sourceMap: true,
-        // Stack traces still map to the TypeScript sources; without their text inlined the map is a
-        // third of the size, and --enable-source-maps reads and parses it at every cold start.
-        sourcesContent: false,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
-        // The AWS SDK v3 (Lambda client, Secrets Manager, the MSK IAM signer's credential chain) is
-        // left to the one the nodejs22.x runtime ships: it keeps the bundle under 1 MB, and the handler
-        // loads those clients lazily, only for the endpoints and authentication that need them.
-        externalModules: ['@aws-sdk/*'],
-        // The handler imports the gRPC code (@grpc/grpc-js, protobufjs, the descriptor: half the
-        // bundle) only where this is not 'rest', so a REST bundle leaves it out and its cold start
-        // parses half as much.
-        define: { 'process.env.MSK_INFERENCE_BUNDLE_TRANSPORT': JSON.stringify(transport) },
-      },
+      // Shared with scripts/local and scripts/bench, so they run the bundle deployed here; built for
+      // this environment, so it holds only the transport and AWS SDK clients the function can use.
+      bundling: nodejsFunctionBundling(bundleTargetOf(environment)),
     });
     // cdk-nag L1 asks for the newest Node.js runtime; 22 is pinned to match the bundle's target.
     Validations.of(this.fn).acknowledge({

@@ -4,9 +4,36 @@ import { ConfigError } from './errors.js';
 
 type ConnectionOptions = Pick<KafkaJsConfig, 'ssl' | 'sasl'>;
 
+/** The Secrets Manager client, imported on first use: only SCRAM and mTLS need it. */
+const loadSecretsManager = async (): Promise<typeof import('@aws-sdk/client-secrets-manager')> => {
+  // Set at bundling to the deployment's KAFKA_AUTH (lib/bundling.ts): the bundle of a deployment
+  // without a secret leaves the client out, so its cold start does not parse it.
+  if (
+    process.env.MSK_INFERENCE_BUNDLE_KAFKA_AUTH !== 'none' &&
+    process.env.MSK_INFERENCE_BUNDLE_KAFKA_AUTH !== 'iam'
+  ) {
+    return import('@aws-sdk/client-secrets-manager');
+  }
+  throw new ConfigError(
+    'KAFKA_AUTH',
+    'needs a secret, but this function was bundled without one: deploy it again',
+  );
+};
+
+/** The MSK IAM signer, imported on first use: only KAFKA_AUTH iam needs it. */
+const loadIamSigner = async (): Promise<typeof import('aws-msk-iam-sasl-signer-js')> => {
+  // As above: only a bundle for IAM (or no bundle) holds the signer and its SDK credential chain.
+  if (
+    process.env.MSK_INFERENCE_BUNDLE_KAFKA_AUTH === undefined ||
+    process.env.MSK_INFERENCE_BUNDLE_KAFKA_AUTH === 'iam'
+  ) {
+    return import('aws-msk-iam-sasl-signer-js');
+  }
+  throw new ConfigError('KAFKA_AUTH', 'is iam, but this function was bundled for another: deploy it again');
+};
+
 const readSecret = async (arn: string): Promise<Record<string, unknown>> => {
-  // Loaded only for SCRAM and mTLS, so other deployments do not parse the SDK client at cold start.
-  const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
+  const { GetSecretValueCommand, SecretsManagerClient } = await loadSecretsManager();
   const client = new SecretsManagerClient({});
   try {
     const out = await client.send(new GetSecretValueCommand({ SecretId: arn }));
@@ -34,8 +61,7 @@ export const connectionOptions = async (kafka: KafkaConfig): Promise<ConnectionO
     case 'none':
       return { ssl: kafka.tls };
     case 'iam': {
-      // Loaded only for IAM so other deployments do not pay for the signer at cold start.
-      const { generateAuthToken } = await import('aws-msk-iam-sasl-signer-js');
+      const { generateAuthToken } = await loadIamSigner();
       const region = process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'];
       if (region === undefined) throw new ConfigError('AWS_REGION', 'is required for KAFKA_AUTH iam');
       const sasl: SASLOptions = {

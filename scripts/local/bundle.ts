@@ -1,20 +1,17 @@
 /**
  * The handler as Lambda runs it: the esbuild bundle `cdk synth` wrote to `cdk.out/asset.<hash>/`
- * when that is newer than the handler's source, else a bundle built here with the options of the
- * CDK construct (lib/kafka-inference-stream.ts: ESM, minified, node22, the createRequire banner,
- * the AWS SDK left to the runtime).
+ * for a function of the same target (transport, Kafka authentication, Lambda model or not) when it
+ * is newer than the handler's source, else a bundle built here with the construct's own options
+ * (lib/bundling.ts).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { type BundleTarget, bundleTargetOf, esbuildOptions } from '../../lib/bundling.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SOURCE_DIR = join(ROOT, 'functions', 'stream-inference');
-
-/** The banner NodejsFunction adds for ESM bundles, so bundled CommonJS can still `require`. */
-export const ESM_BANNER =
-  "import { createRequire } from 'module';const require = createRequire(import.meta.url);";
 
 export interface Bundle {
   /** Path of `index.mjs`. */
@@ -29,11 +26,22 @@ const newestMtime = (dir: string): number =>
     .filter((e) => e.isFile())
     .reduce((max, e) => Math.max(max, statSync(join(e.parentPath, e.name)).mtimeMs), 0);
 
+const sameTarget = (a: BundleTarget, b: BundleTarget): boolean =>
+  a.transport === b.transport && a.kafkaAuth === b.kafkaAuth && a.lambdaModel === b.lambdaModel;
+
+/** The variables of a template's function that are plain strings (not tokens). */
+const stringVariables = (variables: Record<string, unknown> = {}): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(variables).filter((e): e is [string, string] => typeof e[1] === 'string'),
+  );
+
 /**
  * The stream function's bundle in `cdk.out`: the asset of an `AWS::Lambda::Function` whose handler
- * is `index.handler` and whose asset holds `index.mjs`; the newest if several stacks have one.
+ * is `index.handler`, whose environment makes the same {@link BundleTarget} (a bundle holds only
+ * the code of its own) and whose asset holds `index.mjs`; the newest if several stacks have one.
  */
 export const findSynthesizedBundle = (
+  target: BundleTarget,
   cdkOut = join(ROOT, 'cdk.out'),
 ): { entry: string; functionId: string } | undefined => {
   if (!existsSync(cdkOut)) return undefined;
@@ -42,7 +50,11 @@ export const findSynthesizedBundle = (
     const template = JSON.parse(readFileSync(join(cdkOut, file), 'utf8')) as {
       Resources?: Record<
         string,
-        { Type: string; Properties?: { Handler?: string }; Metadata?: Record<string, unknown> }
+        {
+          Type: string;
+          Properties?: { Handler?: string; Environment?: { Variables?: Record<string, unknown> } };
+          Metadata?: Record<string, unknown>;
+        }
       >;
     };
     for (const [id, resource] of Object.entries(template.Resources ?? {})) {
@@ -50,6 +62,8 @@ export const findSynthesizedBundle = (
       if (resource.Type !== 'AWS::Lambda::Function' || resource.Properties?.Handler !== 'index.handler')
         continue;
       if (typeof asset !== 'string') continue;
+      const variables = stringVariables(resource.Properties?.Environment?.Variables);
+      if (!sameTarget(bundleTargetOf(variables), target)) continue;
       const entry = join(cdkOut, asset, 'index.mjs');
       if (existsSync(entry)) found.push({ entry, functionId: id, mtime: statSync(entry).mtimeMs });
     }
@@ -58,37 +72,34 @@ export const findSynthesizedBundle = (
   return newest === undefined ? undefined : { entry: newest.entry, functionId: newest.functionId };
 };
 
-/** Bundles the handler into `outDir/index.mjs` the way the CDK construct does. */
-export const buildBundle = async (outDir: string): Promise<string> => {
+/**
+ * Bundles the handler into `outDir/index.mjs` with the construct's options for a deployment like
+ * `target`.
+ *
+ * @example
+ * const target = { transport: 'rest', kafkaAuth: 'none', lambdaModel: false } as const;
+ * const entry = await buildBundle('/tmp/bundle', target); // '/tmp/bundle/index.mjs'
+ */
+export const buildBundle = async (outDir: string, target: BundleTarget): Promise<string> => {
   mkdirSync(outDir, { recursive: true });
   const entry = join(outDir, 'index.mjs');
-  await build({
-    entryPoints: [join(SOURCE_DIR, 'index.ts')],
-    outfile: entry,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    minify: true,
-    sourcemap: true,
-    mainFields: ['module', 'main'],
-    banner: { js: ESM_BANNER },
-    // As in the construct: the nodejs22.x runtime provides the AWS SDK.
-    external: ['@aws-sdk/*'],
-    logLevel: 'warning',
-  });
+  await build({ ...esbuildOptions(target), entryPoints: [join(SOURCE_DIR, 'index.ts')], outfile: entry });
   return entry;
 };
 
 /**
  * @param outDir where to build when `cdk.out` has no up-to-date bundle
+ * @param target the deployment the bundle is for (see {@link bundleTargetOf})
  * @param prefer `'esbuild'` to build even when `cdk.out` has one
+ * @example
+ * const { entry, note } = await handlerBundle('/tmp/bundle', bundleTargetOf({ TRANSPORT: 'rest' }));
  */
 export const handlerBundle = async (
   outDir: string,
+  target: BundleTarget,
   prefer: 'cdk.out' | 'esbuild' = 'cdk.out',
 ): Promise<Bundle> => {
-  const synthesized = prefer === 'cdk.out' ? findSynthesizedBundle() : undefined;
+  const synthesized = prefer === 'cdk.out' ? findSynthesizedBundle(target) : undefined;
   if (synthesized !== undefined) {
     const sourceChanged = newestMtime(SOURCE_DIR) > statSync(synthesized.entry).mtimeMs;
     if (!sourceChanged) {
@@ -99,12 +110,12 @@ export const handlerBundle = async (
       };
     }
   }
-  const entry = await buildBundle(outDir);
+  const entry = await buildBundle(outDir, target);
   const why =
     synthesized === undefined
       ? prefer === 'esbuild'
         ? 'asked for'
-        : 'cdk.out has no stream function bundle (run npx cdk synth to test that one)'
+        : `cdk.out has no stream function bundle for ${JSON.stringify(target)} (run npx cdk synth to test that one)`
       : `cdk.out's bundle is older than functions/stream-inference (run npx cdk synth to test it)`;
   return { entry, origin: 'esbuild', note: `built with the construct's esbuild options (${why}): ${entry}` };
 };

@@ -39,17 +39,29 @@ const cases: ReadonlyArray<readonly [Protocol, Transport, 'msk' | 'self-managed'
 ];
 
 let workDir: string;
-let bundle: Bundle;
+const bundles = new Map<Transport, Promise<Bundle>>();
 const topics: string[] = [];
 
-beforeAll(async () => {
+/** The bundle of a `transport` deployment, found or built once per file. */
+const bundleFor = (transport: Transport): Promise<Bundle> => {
+  let bundle = bundles.get(transport);
+  if (bundle === undefined) {
+    bundle = handlerBundle(
+      join(workDir, `bundle-${transport}`),
+      { transport, kafkaAuth: 'none', lambdaModel: false },
+      process.env['BUNDLE'] === 'esbuild' ? 'esbuild' : 'cdk.out',
+    ).then((b) => {
+      console.log(`[bundle.test] invoking ${b.note}`);
+      return b;
+    });
+    bundles.set(transport, bundle);
+  }
+  return bundle;
+};
+
+beforeAll(() => {
   workDir = mkdtempSync(join(tmpdir(), 'msk-inference-bundle-'));
-  bundle = await handlerBundle(
-    join(workDir, 'bundle'),
-    process.env['BUNDLE'] === 'esbuild' ? 'esbuild' : 'cdk.out',
-  );
-  console.log(`[bundle.test] invoking ${bundle.note}`);
-}, 120_000);
+});
 
 afterAll(async () => {
   rmSync(workDir, { recursive: true, force: true });
@@ -61,7 +73,9 @@ describe('the handler bundle on the sample events', () => {
   it.each(cases)(
     'answers events/%s-%s-%s.json with predictions on the output topic',
     async (protocol, transport, shape) => {
-      // Prepare: the sample event and its env file, with fresh output and error topics.
+      // Prepare: the bundle of the transport, the sample event and its env file, with fresh output
+      // and error topics.
+      const bundle = await bundleFor(transport);
       const eventFile = sampleEventFile(protocol, transport, shape);
       const event = JSON.parse(readFileSync(eventFile, 'utf8')) as LambdaKafkaEvent;
       const output = uniqueTopic(`bundle-${protocol}-${transport}-out`);

@@ -6,7 +6,8 @@ import type { ModelTransport } from './types.js';
 
 /**
  * Builds the one transport of this deployment. gRPC and AWS SDK code is imported lazily, so a REST
- * deployment never loads @grpc/grpc-js, the protobuf definitions or the Lambda client at cold start.
+ * deployment never loads @grpc/grpc-js, the protobuf definitions or the Lambda client at cold start;
+ * the bundle of a deployment that cannot use them does not even hold them.
  */
 export const createTransport = async (config: Config, codec: ProtocolCodec): Promise<ModelTransport> => {
   const { endpoint, timeoutMs, concurrency } = config.model;
@@ -19,8 +20,15 @@ export const createTransport = async (config: Config, codec: ProtocolCodec): Pro
         connections: concurrency,
       });
     case 'lambda': {
-      const { LambdaTransport } = await import('./lambda.js');
-      return LambdaTransport.create({ functionName: endpoint.functionName, timeoutMs });
+      // Set at bundling (lib/bundling.ts): a deployment without a Lambda model leaves the client out.
+      if (process.env.MSK_INFERENCE_BUNDLE_LAMBDA_MODEL !== 'false') {
+        const { LambdaTransport } = await import('./lambda.js');
+        return LambdaTransport.create({ functionName: endpoint.functionName, timeoutMs });
+      }
+      throw new ConfigError(
+        'MODEL_ENDPOINT',
+        'is a Lambda function, but this function was bundled without the Lambda client: deploy it again',
+      );
     }
     case 'grpc': {
       // The CDK construct sets this at bundling (esbuild define): a REST bundle leaves gRPC out.

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildEvent, type SourceRecord } from '../../local/event.js';
 import { localHandlerEnv } from '../../local/local-services.js';
-import { bundle } from '../bundle.js';
+import { bundle, localTarget } from '../bundle.js';
 import { startTsChild, track } from '../children.js';
 import { type BenchContext, CONCURRENCY } from '../context.js';
 import { irisMessages } from '../records.js';
@@ -24,7 +24,7 @@ const PARTITIONS = 4;
 export const adapterScenario = async (ctx: BenchContext): Promise<ScenarioResult> => {
   const { kafka } = ctx;
   const dir = join(ctx.dir, 'adapter');
-  const child = await bundle('scripts/bench/scenarios/adapter-child.ts', dir, 'rest', 'child');
+  const child = await bundle('scripts/bench/scenarios/adapter-child.ts', dir, localTarget('rest'), 'child');
   const model = startTsChild(new URL('../instant-model-server.ts', import.meta.url));
   try {
     const { port } = (await model.ready) as { port: number };

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { buildEvent } from '../../local/event.js';
 import { localHandlerEnv } from '../../local/local-services.js';
-import { bundleHandler } from '../bundle.js';
+import { bundle, bundleHandler, localTarget } from '../bundle.js';
 import { track } from '../children.js';
 import type { BenchContext } from '../context.js';
 import { irisMessages } from '../records.js';
@@ -70,6 +70,20 @@ export const coldStartScenario = async (ctx: BenchContext): Promise<ScenarioResu
   mkdirSync(outDir, { recursive: true });
   const { file, metafile } = await bundleHandler(ctx.dir, 'rest');
   const bytes = statSync(file).size;
+  // The same REST bundle for the deployments that need an AWS SDK client (lib/bundling.ts puts each
+  // client only in the bundles that can use it).
+  const withClients = await Promise.all(
+    (
+      [
+        ['KAFKA_AUTH=iam', { ...localTarget('rest'), kafkaAuth: 'iam' }],
+        ['KAFKA_AUTH=scram-sha-512 or mtls', { ...localTarget('rest'), kafkaAuth: 'scram-sha-512' }],
+        ['a lambda: model', { ...localTarget('rest'), lambdaModel: true }],
+      ] as const
+    ).map(async ([label, target], i) => {
+      const built = await bundle('functions/stream-inference/index.ts', join(outDir, `sdk-${i}`), target);
+      return { label, kb: statSync(built.file).size / 1000 };
+    }),
+  );
   // The child, compiled to plain ESM so that it runs on node alone.
   const child = join(outDir, 'child.mjs');
   await build({
@@ -127,13 +141,18 @@ export const coldStartScenario = async (ctx: BenchContext): Promise<ScenarioResu
     id: 'cold-start',
     title: '5. Cold start, REST',
     setup:
-      `the REST bundle built with the construct's esbuild options (ESM, minified, node22, @aws-sdk/* ` +
-      `external, source map without sources content, gRPC left out); a fresh node ${process.version} ` +
+      `the REST bundle built with the construct's esbuild options (lib/bundling.ts: ESM, minified, node22, ` +
+      `the AWS SDK bundled, source map without sources content, gRPC left out); a fresh node ${process.version} ` +
       `process per run with NODE_OPTIONS=--enable-source-maps (as the construct sets it) and Powertools at ` +
       `its Lambda defaults; one V2 REST record to MLServer, published to the local broker; heaviest in the ` +
       `bundle: ${heaviest(metafile, file, 4)}`,
     figures: [
       { label: 'bundle index.mjs (minified)', unit: 'KB', series: series([bytes / 1000]) },
+      ...withClients.map(({ label, kb }) => ({
+        label: `bundle index.mjs with ${label}`,
+        unit: 'KB',
+        series: series([kb]),
+      })),
       {
         label: 'import (config, transport, producer set up)',
         unit: 'ms',
