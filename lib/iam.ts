@@ -19,9 +19,12 @@ const statement = (sid: string, actions: string[], resources: string[]) =>
  * producer (write the output and error topics). Each statement names exactly its resources; the
  * L2 `ManagedKafkaEventSource` grants none of these.
  *
- * `WriteDataIdempotently` is a cluster action in MSK's model (Kafka's IDEMPOTENT_WRITE CLUSTER ACL),
- * so it is granted on the cluster ARN: on a topic ARN it would authorize nothing.
+ * `DescribeClusterDynamicConfiguration` is on Lambda's list for an MSK mapping under IAM; it and
+ * `WriteDataIdempotently` are cluster actions in MSK's model (Kafka's DESCRIBE_CONFIGS and
+ * IDEMPOTENT_WRITE CLUSTER ACLs), so they are granted on the cluster ARN: on a topic ARN they would
+ * authorize nothing.
  *
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/msk-cluster-auth.html
  * @see https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html
  */
 export const grantMskIamStream = (grantee: IGrantable, arns: MskArns, res: StreamKafkaResources): void => {
@@ -29,7 +32,11 @@ export const grantMskIamStream = (grantee: IGrantable, arns: MskArns, res: Strea
   principal.addToPrincipalPolicy(
     statement(
       'KafkaClusterConnect',
-      ['kafka-cluster:Connect', 'kafka-cluster:WriteDataIdempotently'],
+      [
+        'kafka-cluster:Connect',
+        'kafka-cluster:DescribeClusterDynamicConfiguration',
+        'kafka-cluster:WriteDataIdempotently',
+      ],
       [arns.cluster],
     ),
   );

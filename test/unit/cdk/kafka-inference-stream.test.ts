@@ -29,7 +29,11 @@ describe('KafkaInferenceStream on MSK with IAM (the default)', () => {
     expect(statementWithSid(template, 'KafkaClusterConnect')).toEqual({
       Sid: 'KafkaClusterConnect',
       Effect: 'Allow',
-      Action: ['kafka-cluster:Connect', 'kafka-cluster:WriteDataIdempotently'],
+      Action: [
+        'kafka-cluster:Connect',
+        'kafka-cluster:DescribeClusterDynamicConfiguration',
+        'kafka-cluster:WriteDataIdempotently',
+      ],
       Resource: CLUSTER_ARN,
     });
     expect(statementWithSid(template, 'KafkaReadInput')).toEqual({
