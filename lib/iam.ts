@@ -1,4 +1,5 @@
-import { Grant, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Stack, Validations } from 'aws-cdk-lib';
+import { Grant, type IGrantable, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { MskArns } from './msk-arns.js';
 
 /** The topics and group one stream touches on an MSK cluster. */
@@ -70,6 +71,26 @@ export const grantMskIamStream = (grantee: IGrantable, arns: MskArns, res: Strea
       ),
     );
   }
+};
+
+/**
+ * Acknowledges cdk-nag's AwsSolutions-IAM5 for the transactional-id grant, and for that resource
+ * only: its `*` stands for the UUID each warm container appends to the client id. cdk-nag names the
+ * resource as written in the template, a `Fn::Join` rendered part by part when the cluster ARN is a
+ * token, so the acknowledgement is built from the resolved ARN.
+ */
+export const acknowledgeTransactionalIds = (role: Role, transactionalIdArn: string): void => {
+  const resolved: unknown = Stack.of(role).resolve(transactionalIdArn);
+  const join = (resolved as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  const rendered = join
+    ? join[1].map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(join[0])
+    : String(resolved);
+  Validations.of(role).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::${rendered}]`,
+    reason:
+      "The producer's transactional ids are the client id plus a UUID drawn per warm container, unknown " +
+      'at deploy time; the wildcard covers that suffix only, on this cluster.',
+  });
 };
 
 /**

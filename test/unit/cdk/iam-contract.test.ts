@@ -65,7 +65,6 @@ describe('the execution role under MSK IAM, against AWS’s documented contract'
     consumerGroupId: 'iris-group',
     transactional: true,
     onFailure: OnFailureDestination.kafkaTopic('iris-input-dlq'),
-    provisionedPollers: { minimumPollers: 1, maximumPollers: 2 },
   });
   const grants = kafkaGrants(template);
 
