@@ -1,7 +1,12 @@
+import { Token } from 'aws-cdk-lib';
 import type { KafkaAuthentication } from './authentication.js';
 import { StreamConfigError } from './errors.js';
+import { LAMBDA_LIMITS } from './lambda-limits.js';
 import type { KafkaInferenceStreamProps } from './props.js';
 import type { StreamSource } from './validation.js';
+
+/** The handler's `KAFKA_CLIENT_ID` default (functions/stream-inference/config.ts). */
+export const DEFAULT_KAFKA_CLIENT_ID = 'msk-inference';
 
 /** What the environment is built from, once the props are validated and defaulted. */
 export interface HandlerEnvironmentInputs {
@@ -10,6 +15,7 @@ export interface HandlerEnvironmentInputs {
   readonly errorTopic: string;
   readonly modelEndpoint: string;
   readonly reportBatchItemFailures: boolean;
+  readonly clientId: string;
   readonly serviceName: string;
   readonly metricsNamespace: string;
 }
@@ -37,6 +43,7 @@ export const handlerEnvironment = (
     KAFKA_AUTH: auth.kind,
     KAFKA_TLS: String(props.tls ?? auth.kind !== 'none'),
     ...(auth.secret ? { KAFKA_SECRET_ARN: auth.secret.secretArn } : {}),
+    KAFKA_CLIENT_ID: inputs.clientId,
     ...(props.transactional ? { KAFKA_TRANSACTIONAL: 'true' } : {}),
     MODEL_ENDPOINT: inputs.modelEndpoint,
     ...(props.modelName ? { MODEL_NAME: props.modelName } : {}),
@@ -53,5 +60,27 @@ export const handlerEnvironment = (
     if (name in environment)
       throw new StreamConfigError('environment', `may not set ${name}: the construct sets it`);
   }
-  return { ...props.environment, ...environment };
+  const all = { ...props.environment, ...environment };
+  const bytes = environmentBytes(all);
+  if (bytes > LAMBDA_LIMITS.environmentBytes) {
+    throw new StreamConfigError(
+      'environment',
+      `and the construct's variables measure at least ${bytes} bytes as Lambda counts them (their JSON), ` +
+        `over Lambda's ${LAMBDA_LIMITS.environmentBytes}-byte (4 KB) limit`,
+    );
+  }
+  return all;
 };
+
+/**
+ * The size Lambda checks against its 4 KB limit: the UTF-8 JSON of the whole map (its error quotes
+ * that string as "String measured"). A value known only at deploy time counts as empty, so this
+ * is a lower bound.
+ */
+const environmentBytes = (env: Record<string, string>): number =>
+  Buffer.byteLength(
+    JSON.stringify(
+      Object.fromEntries(Object.entries(env).map(([k, v]) => [k, Token.isUnresolved(v) ? '' : v])),
+    ),
+    'utf8',
+  );

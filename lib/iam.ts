@@ -1,4 +1,5 @@
-import { Grant, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Stack, Validations } from 'aws-cdk-lib';
+import { Grant, type IGrantable, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { MskArns } from './msk-arns.js';
 
 /** The topics and group one stream touches on an MSK cluster. */
@@ -19,9 +20,12 @@ const statement = (sid: string, actions: string[], resources: string[]) =>
  * producer (write the output and error topics). Each statement names exactly its resources; the
  * L2 `ManagedKafkaEventSource` grants none of these.
  *
- * `WriteDataIdempotently` is a cluster action in MSK's model (Kafka's IDEMPOTENT_WRITE CLUSTER ACL),
- * so it is granted on the cluster ARN: on a topic ARN it would authorize nothing.
+ * `DescribeClusterDynamicConfiguration` is on Lambda's list for an MSK mapping under IAM; it and
+ * `WriteDataIdempotently` are cluster actions in MSK's model (Kafka's DESCRIBE_CONFIGS and
+ * IDEMPOTENT_WRITE CLUSTER ACLs), so they are granted on the cluster ARN: on a topic ARN they would
+ * authorize nothing.
  *
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/msk-cluster-auth.html
  * @see https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html
  */
 export const grantMskIamStream = (grantee: IGrantable, arns: MskArns, res: StreamKafkaResources): void => {
@@ -29,7 +33,11 @@ export const grantMskIamStream = (grantee: IGrantable, arns: MskArns, res: Strea
   principal.addToPrincipalPolicy(
     statement(
       'KafkaClusterConnect',
-      ['kafka-cluster:Connect', 'kafka-cluster:WriteDataIdempotently'],
+      [
+        'kafka-cluster:Connect',
+        'kafka-cluster:DescribeClusterDynamicConfiguration',
+        'kafka-cluster:WriteDataIdempotently',
+      ],
       [arns.cluster],
     ),
   );
@@ -63,6 +71,26 @@ export const grantMskIamStream = (grantee: IGrantable, arns: MskArns, res: Strea
       ),
     );
   }
+};
+
+/**
+ * Acknowledges cdk-nag's AwsSolutions-IAM5 for the transactional-id grant, and for that resource
+ * only: its `*` stands for the UUID each warm container appends to the client id. cdk-nag names the
+ * resource as written in the template, a `Fn::Join` rendered part by part when the cluster ARN is a
+ * token, so the acknowledgement is built from the resolved ARN.
+ */
+export const acknowledgeTransactionalIds = (role: Role, transactionalIdArn: string): void => {
+  const resolved: unknown = Stack.of(role).resolve(transactionalIdArn);
+  const join = (resolved as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  const rendered = join
+    ? join[1].map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(join[0])
+    : String(resolved);
+  Validations.of(role).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::${rendered}]`,
+    reason:
+      "The producer's transactional ids are the client id plus a UUID drawn per warm container, unknown " +
+      'at deploy time; the wildcard covers that suffix only, on this cluster.',
+  });
 };
 
 /**

@@ -1,5 +1,6 @@
 export * from './authentication.js';
 export * from './errors.js';
+export * from './event-pollers.js';
 export * from './kafka-inference-stream.js';
 export * from './monitoring.js';
 export * from './msk-inference-stack.js';

@@ -18,9 +18,11 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { KafkaAuthentication } from './authentication.js';
 import { bundleTargetOf, nodejsFunctionBundling } from './bundling.js';
-import { handlerEnvironment } from './environment.js';
+import { DEFAULT_KAFKA_CLIENT_ID, handlerEnvironment } from './environment.js';
 import { StreamConfigError } from './errors.js';
+import { EventPollers } from './event-pollers.js';
 import {
+  acknowledgeTransactionalIds,
   grantInvokeModel,
   grantMskDescribe,
   grantMskIamStream,
@@ -35,7 +37,7 @@ import type { KafkaInferenceStreamProps } from './props.js';
 import { type StreamSource, validateProps, validateSource } from './validation.js';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-/** The handler every stream runs (the lead's `functions/stream-inference`). */
+/** The handler every stream runs. */
 export const HANDLER_ENTRY = join(REPO_ROOT, 'functions', 'stream-inference', 'index.ts');
 
 const SOURCE_ACCESS: Record<string, SourceAccessConfigurationType | undefined> = {
@@ -89,7 +91,8 @@ export class KafkaInferenceStream extends Construct {
     this.inputTopic = props.inputTopic;
     this.outputTopic = props.outputTopic;
     this.errorTopic = props.errorTopic ?? `${props.inputTopic}-errors`;
-    validateProps(this, props, { source, auth, errorTopic: this.errorTopic });
+    const pollers = props.pollers ?? EventPollers.provisioned();
+    validateProps(this, props, { source, auth, errorTopic: this.errorTopic, pollers });
     if (source.kind === 'msk') this.arns = mskArns(source.clusterArn);
     const transport = props.transport ?? 'rest';
     const endpoint = resolveModelEndpoint(this, props.modelEndpoint, transport);
@@ -97,7 +100,9 @@ export class KafkaInferenceStream extends Construct {
       props.consumerGroupId ?? Names.uniqueResourceName(this, { maxLength: 100, separator: '-' });
     this.serviceName = props.serviceName ?? id;
     this.metricsNamespace = props.metricsNamespace ?? 'MskInference';
-    const reportBatchItemFailures = props.reportBatchItemFailures ?? true;
+    // Item failures only where Lambda honours them: provisioned mode (validateProps refuses the rest).
+    const reportBatchItemFailures = props.reportBatchItemFailures ?? pollers.mode === 'provisioned';
+    const clientId = props.clientId ?? DEFAULT_KAFKA_CLIENT_ID;
 
     this.logGroup = new LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
@@ -129,6 +134,7 @@ export class KafkaInferenceStream extends Construct {
       errorTopic: this.errorTopic,
       modelEndpoint: endpoint.env,
       reportBatchItemFailures,
+      clientId,
       serviceName: this.serviceName,
       metricsNamespace: this.metricsNamespace,
     });
@@ -157,7 +163,7 @@ export class KafkaInferenceStream extends Construct {
       reason: 'Pinned to Node.js 22 to match the esbuild target (node22) of the handler bundle.',
     });
 
-    this.grantAccess(props, endpoint.invokeArn, props.vpc !== undefined);
+    this.grantAccess(props, { invokeArn: endpoint.invokeArn, inVpc: props.vpc !== undefined, clientId });
 
     this.eventSourceMapping = new EventSourceMapping(this, 'EventSourceMapping', {
       target: this.fn,
@@ -170,7 +176,7 @@ export class KafkaInferenceStream extends Construct {
       startingPositionTimestamp: props.startingPositionTimestamp,
       batchSize: props.batchSize,
       maxBatchingWindow: props.maxBatchingWindow,
-      provisionedPollerConfig: props.provisionedPollers,
+      provisionedPollerConfig: pollers.config,
       filters: props.filters,
       enabled: props.enabled,
       reportBatchItemFailures,
@@ -238,7 +244,10 @@ export class KafkaInferenceStream extends Construct {
     return this.arns;
   }
 
-  private grantAccess(props: KafkaInferenceStreamProps, invokeArn: string | undefined, inVpc: boolean): void {
+  private grantAccess(
+    props: KafkaInferenceStreamProps,
+    { invokeArn, inVpc, clientId }: { invokeArn: string | undefined; inVpc: boolean; clientId: string },
+  ): void {
     // One read grant serves both readers of the secret: the mapping and the handler's producer.
     this.auth.secret?.grantRead(this.role);
     if (this.arns) {
@@ -249,8 +258,10 @@ export class KafkaInferenceStream extends Construct {
           inputTopic: this.inputTopic,
           consumerGroupId: this.consumerGroupId,
           producedTopics: [this.outputTopic, this.errorTopic, ...failureTopic],
-          ...(props.transactional ? { transactionalIds: 'msk-inference-*' } : {}),
+          ...(props.transactional ? { transactionalIds: `${clientId}-*` } : {}),
         });
+        if (props.transactional)
+          acknowledgeTransactionalIds(this.role, this.arns.transactionalId(`${clientId}-*`));
       }
     }
     if (this.arns || inVpc) {

@@ -5,6 +5,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { KafkaAuthentication, type KafkaAuthKind } from './authentication.js';
+import { EventPollers } from './event-pollers.js';
 import { KafkaInferenceStream } from './kafka-inference-stream.js';
 import type { SeldonStreamSpec } from './seldon-manifest.js';
 
@@ -48,8 +49,8 @@ export interface MskInferenceStackProps extends StackProps {
    */
   readonly vpc?: ImportedVpcAttributes;
   /**
-   * Provisioned pollers for every mapping.
-   * @default - on-demand
+   * Provisioned pollers' bounds for every mapping.
+   * @default - `EventPollers.provisioned()`: 1 to 10 pollers
    */
   readonly provisionedPollers?: ProvisionedPollerConfig;
   /**
@@ -111,7 +112,7 @@ export class MskInferenceStack extends Stack {
         transport: spec.transport,
         ...(spec.seldonApi ? { seldonApi: spec.seldonApi } : {}),
         serviceName: spec.name,
-        ...(props.provisionedPollers ? { provisionedPollers: props.provisionedPollers } : {}),
+        pollers: EventPollers.provisioned(props.provisionedPollers),
         ...(alarmTopic ? { alarmTopic } : {}),
       });
     });

@@ -1,9 +1,10 @@
 import type { Duration } from 'aws-cdk-lib';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
-import type { IFunction, ProvisionedPollerConfig, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import type { IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { KafkaAuthentication } from './authentication.js';
+import type { EventPollers } from './event-pollers.js';
 import type { OnFailureDestination } from './on-failure.js';
 
 /** Seldon's `spec.protocol` values; `kfserving` and `v2` are the same Open Inference Protocol. */
@@ -60,9 +61,12 @@ export interface KafkaInferenceStreamProps {
    */
   readonly bootstrapServers?: string[];
   /**
-   * How the mapping and the handler's producer authenticate.
+   * How the mapping and the handler's producer authenticate. Self-managed brokers without
+   * authentication must be reached through `vpc`: Lambda (like the L2 `SelfManagedKafkaEventSource`)
+   * wants a secret for brokers over the internet.
    *
    * @default - `KafkaAuthentication.iam()` for MSK, `KafkaAuthentication.none()` for self-managed Kafka
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/with-kafka-configure.html
    */
   readonly authentication?: KafkaAuthentication;
   /**
@@ -122,7 +126,7 @@ export interface KafkaInferenceStreamProps {
    */
   readonly startingPositionTimestamp?: number;
   /**
-   * Records per invocation, 1–10000.
+   * Records per invocation, 1–10000 (and at most 6 MB together: Lambda's synchronous payload).
    *
    * @default 100
    * @see https://docs.aws.amazon.com/lambda/latest/dg/with-msk-process.html#msk-batching
@@ -135,14 +139,16 @@ export interface KafkaInferenceStreamProps {
    */
   readonly maxBatchingWindow?: Duration;
   /**
-   * Provisioned mode: dedicated pollers (1–200 minimum, 1–2000 maximum).
+   * How the mapping's pollers scale: provisioned (dedicated pollers, billed in event poller units,
+   * with the error-handling controls) or on demand (partial batch responses off).
    *
-   * @default - on-demand pollers
+   * @default EventPollers.provisioned() - 1 to 10 pollers
    * @see https://docs.aws.amazon.com/lambda/latest/dg/kafka-scaling-modes.html
    */
-  readonly provisionedPollers?: ProvisionedPollerConfig;
+  readonly pollers?: EventPollers;
   /**
-   * Event filters (`FilterCriteria.filter(...)` patterns); records that match none are not delivered.
+   * Event filters, each `FilterCriteria.filter(...)` output (`{ pattern: '<JSON>' }`); records that
+   * match none are not delivered. Anything else is refused, since Lambda would get an empty filter.
    *
    * @default - every record is delivered
    * @see https://docs.aws.amazon.com/lambda/latest/dg/with-msk-filtering.html
@@ -158,25 +164,26 @@ export interface KafkaInferenceStreamProps {
   /**
    * Partial batch responses (`FunctionResponseTypes: [ReportBatchItemFailures]`): the handler reports
    * the records to retry and Lambda commits the rest. Also sets the handler's `REPORT_BATCH_ITEM_FAILURES`.
+   * Lambda honours it in provisioned mode only, so it cannot be true with `EventPollers.onDemand()`.
    *
-   * @default true
+   * @default - true in provisioned mode, false on demand
    * @see https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html
    */
   readonly reportBatchItemFailures?: boolean;
   /**
-   * Retries of a failed batch, -1 (infinite) or 0–10000.
+   * Retries of a failed batch, -1 (infinite) or 0–10000. Provisioned mode only.
    *
    * @default - infinite, until the records expire
    */
   readonly retryAttempts?: number;
   /**
-   * The oldest record the mapping still delivers (60 seconds to 7 days).
+   * The oldest record the mapping still delivers (60 seconds to 7 days). Provisioned mode only.
    *
    * @default - no limit
    */
   readonly maxRecordAge?: Duration;
   /**
-   * Split a failing batch in two and retry each half.
+   * Split a failing batch in two and retry each half. Provisioned mode only.
    *
    * @default false
    */
@@ -226,11 +233,18 @@ export interface KafkaInferenceStreamProps {
   /**
    * Publish each batch's outputs and errors in one Kafka transaction (`KAFKA_TRANSACTIONAL`), so
    * `read_committed` consumers never see half a batch. Each warm container uses its own
-   * transactional id `msk-inference-<uuid>`; with MSK IAM the role may describe and alter those ids.
+   * transactional id `<clientId>-<uuid>`; with MSK IAM the role may describe and alter those ids.
    *
    * @default false
    */
   readonly transactional?: boolean;
+  /**
+   * The producer's Kafka client id (`KAFKA_CLIENT_ID`): letters, digits, '.', '_', '-'. It prefixes
+   * the transactional ids, so with MSK IAM the role's `transactional-id/…/<clientId>-*` grant follows it.
+   *
+   * @default 'msk-inference'
+   */
+  readonly clientId?: string;
 
   /**
    * Function memory in MB.
@@ -239,7 +253,8 @@ export interface KafkaInferenceStreamProps {
    */
   readonly memorySize?: number;
   /**
-   * Function timeout; more than the handler's 3-second safety margin, at most 14 minutes (Kafka mappings).
+   * Function timeout; more than the handler's 3-second safety margin, at most 14 minutes (Kafka
+   * mappings take no longer functions; any function stops at 15).
    *
    * @default Duration.seconds(60)
    */
@@ -252,6 +267,7 @@ export interface KafkaInferenceStreamProps {
   readonly logRetention?: RetentionDays;
   /**
    * More environment variables for the handler; they may not replace the ones this construct sets.
+   * With those, all of them must fit Lambda's 4 KB (measured as their JSON).
    *
    * @default - none
    */

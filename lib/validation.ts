@@ -3,12 +3,12 @@ import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { KafkaAuthentication } from './authentication.js';
 import { StreamConfigError } from './errors.js';
+import type { EventPollers } from './event-pollers.js';
+import { LAMBDA_LIMITS } from './lambda-limits.js';
 import type { KafkaInferenceStreamProps } from './props.js';
 
 /** The handler keeps this much of its deadline to publish and return (`SAFETY_MARGIN_MS` default). */
 export const HANDLER_SAFETY_MARGIN = Duration.seconds(3);
-/** Kafka event source mappings accept functions with timeouts up to 14 minutes. */
-export const MAX_KAFKA_FUNCTION_TIMEOUT = Duration.minutes(14);
 
 /** Where the records come from, after validation. */
 export type StreamSource =
@@ -16,6 +16,8 @@ export type StreamSource =
   | { readonly kind: 'self-managed'; readonly bootstrapServers: string[] };
 
 const TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
+// No '*' or '/': the client id ends up in the transactional-id ARN the role is granted.
+const CLIENT_ID = /^[a-zA-Z0-9._-]{1,200}$/;
 const BROKER = /^[^\s:/]+:\d{1,5}$/;
 
 const fail = (prop: string, message: string): never => {
@@ -28,7 +30,11 @@ const checkTopic = (prop: string, topic: string): void => {
   }
 };
 
-const checkRange = (prop: string, value: number | undefined, min: number, max: number): void => {
+const checkRange = (
+  prop: string,
+  value: number | undefined,
+  { min, max }: { readonly min: number; readonly max: number },
+): void => {
   if (value === undefined || Token.isUnresolved(value)) return;
   if (!Number.isInteger(value) || value < min || value > max) {
     fail(prop, `must be an integer from ${min} to ${max} (got ${value})`);
@@ -60,6 +66,13 @@ export const validateSource = (
   }
   const auth = props.authentication ?? KafkaAuthentication.none();
   if (auth.kind === 'iam') fail('authentication', 'IAM is only for MSK; give clusterArn or use SCRAM / mTLS');
+  if (auth.kind === 'none' && props.vpc === undefined) {
+    fail(
+      'authentication',
+      'and vpc: self-managed brokers without authentication must be reached through vpc; over the internet ' +
+        'Lambda needs a secret (KafkaAuthentication.scram or .mtls), as SelfManagedKafkaEventSource does',
+    );
+  }
   return { source: { kind: 'self-managed', bootstrapServers: servers }, auth };
 };
 
@@ -70,9 +83,9 @@ export const validateSource = (
 export const validateProps = (
   scope: Construct,
   props: KafkaInferenceStreamProps,
-  resolved: { source: StreamSource; auth: KafkaAuthentication; errorTopic: string },
+  resolved: { source: StreamSource; auth: KafkaAuthentication; errorTopic: string; pollers: EventPollers },
 ): void => {
-  const { source, auth, errorTopic } = resolved;
+  const { source, auth, errorTopic, pollers } = resolved;
   const warn = (id: string, message: string) =>
     Annotations.of(scope).addWarningV2(`msk-inference:${id}`, message);
 
@@ -83,11 +96,34 @@ export const validateProps = (
     fail('errorTopic', 'inputTopic, outputTopic and errorTopic must be three different topics');
   }
 
-  checkRange('batchSize', props.batchSize, 1, 10_000);
-  checkRange('retryAttempts', props.retryAttempts === -1 ? undefined : props.retryAttempts, 0, 10_000);
-  checkRange('memorySize', props.memorySize, 128, 10_240);
-  if (props.maxBatchingWindow && props.maxBatchingWindow.toSeconds() > 300) {
-    fail('maxBatchingWindow', `must be at most 5 minutes (got ${props.maxBatchingWindow.toHumanString()})`);
+  checkRange('batchSize', props.batchSize, LAMBDA_LIMITS.batchSize);
+  checkRange(
+    'retryAttempts',
+    props.retryAttempts === -1 ? undefined : props.retryAttempts,
+    LAMBDA_LIMITS.retryAttempts,
+  );
+  checkRange('memorySize', props.memorySize, LAMBDA_LIMITS.memoryMb);
+  const batchingWindow = props.maxBatchingWindow;
+  if (
+    batchingWindow &&
+    !Token.isUnresolved(batchingWindow) &&
+    batchingWindow.toSeconds() > LAMBDA_LIMITS.maxBatchingWindowSeconds
+  ) {
+    fail('maxBatchingWindow', `must be at most 5 minutes (got ${batchingWindow.toHumanString()})`);
+  }
+  checkPollers(props, pollers);
+  checkFilters(props.filters);
+  const clientId = props.clientId;
+  if (clientId !== undefined && !Token.isUnresolved(clientId) && !CLIENT_ID.test(clientId)) {
+    fail('clientId', `'${clientId}' may hold letters, digits, '.', '_', '-' only (1-200 characters)`);
+  }
+  const maxRecordBytes = props.environment?.['MAX_RECORD_BYTES'];
+  if (maxRecordBytes !== undefined && Number(maxRecordBytes) > LAMBDA_LIMITS.invocationPayloadBytes) {
+    fail(
+      'environment',
+      `MAX_RECORD_BYTES ${maxRecordBytes} exceeds Lambda's 6 MB (${LAMBDA_LIMITS.invocationPayloadBytes}-byte) ` +
+        'invocation payload: no such record ever reaches the function',
+    );
   }
   const atTimestamp = props.startingPosition === StartingPosition.AT_TIMESTAMP;
   if (atTimestamp && props.startingPositionTimestamp === undefined) {
@@ -101,8 +137,10 @@ export const validateProps = (
   if (timeout.toMilliseconds() <= HANDLER_SAFETY_MARGIN.toMilliseconds()) {
     fail('timeout', `must exceed the handler's ${HANDLER_SAFETY_MARGIN.toHumanString()} safety margin`);
   }
-  if (timeout.toSeconds() > MAX_KAFKA_FUNCTION_TIMEOUT.toSeconds()) {
-    fail('timeout', 'must be at most 14 minutes: Kafka event source mappings reject longer functions');
+  if (timeout.toSeconds() > LAMBDA_LIMITS.kafkaFunctionTimeoutSeconds) {
+    const over =
+      timeout.toSeconds() > LAMBDA_LIMITS.functionTimeoutSeconds ? ' (and Lambda stops any at 15)' : '';
+    fail('timeout', `must be at most 14 minutes: Kafka event source mappings reject longer functions${over}`);
   }
   if (
     props.modelTimeout &&
@@ -141,23 +179,65 @@ export const validateProps = (
       'the handler publishes to MSK itself; outside a VPC it reaches only brokers with public access. Set vpc.',
     );
   }
-  if (source.kind === 'self-managed' && props.vpc === undefined && auth.kind === 'none') {
-    warn(
-      'unauthenticatedInternetBrokers',
-      'self-managed brokers reached over the internet without authentication',
-    );
+};
+
+/**
+ * Provisioned mode's bounds, and on demand no error-handling control: Lambda offers those to
+ * provisioned mappings only, and a handler reporting item failures to a mapping that ignores them
+ * would have its failed records committed.
+ *
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html
+ */
+const checkPollers = (props: KafkaInferenceStreamProps, pollers: EventPollers): void => {
+  if (pollers.mode === 'on-demand') {
+    const controls = {
+      reportBatchItemFailures: props.reportBatchItemFailures === true,
+      retryAttempts: props.retryAttempts !== undefined,
+      maxRecordAge: props.maxRecordAge !== undefined,
+      bisectBatchOnError: props.bisectBatchOnError === true,
+    };
+    for (const [prop, given] of Object.entries(controls)) {
+      if (given)
+        fail(
+          prop,
+          'needs provisioned pollers: Lambda offers Kafka error-handling controls in provisioned mode only (pollers is EventPollers.onDemand())',
+        );
+    }
+    return;
   }
-  const errorControls =
-    (props.reportBatchItemFailures ?? true) ||
-    props.retryAttempts !== undefined ||
-    props.maxRecordAge !== undefined ||
-    props.bisectBatchOnError === true;
-  if (errorControls && props.provisionedPollers === undefined) {
-    warn(
-      'errorHandlingNeedsProvisionedMode',
-      'Lambda applies Kafka error-handling controls (reportBatchItemFailures, retryAttempts, maxRecordAge, ' +
-        'bisectBatchOnError) to mappings in provisioned mode; set provisionedPollers. ' +
-        'See https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html',
-    );
+  const { minimumPollers, maximumPollers } = pollers.config ?? {};
+  checkRange('pollers', minimumPollers, LAMBDA_LIMITS.minimumPollers);
+  checkRange('pollers', maximumPollers, LAMBDA_LIMITS.maximumPollers);
+  const known = (n: number | undefined): n is number => n !== undefined && !Token.isUnresolved(n);
+  if (known(minimumPollers) && known(maximumPollers) && minimumPollers > maximumPollers) {
+    fail('pollers', `minimumPollers (${minimumPollers}) must not exceed maximumPollers (${maximumPollers})`);
   }
+};
+
+/**
+ * Each filter must be what `FilterCriteria.filter(...)` returns, `{ pattern: '<JSON object>' }`:
+ * the L2 mapping passes any other object on as an empty filter.
+ *
+ * @see https://docs.aws.amazon.com/lambda/latest/api/API_Filter.html
+ */
+const checkFilters = (filters: KafkaInferenceStreamProps['filters']): void => {
+  (filters ?? []).forEach((filter, i) => {
+    const prop = `filters[${i}]`;
+    const hint = "must be FilterCriteria.filter(...) output, { pattern: '<JSON>' }";
+    const keys = Object.keys(filter);
+    const pattern = filter['pattern'];
+    if (keys.length !== 1 || typeof pattern !== 'string') {
+      fail(prop, `${hint}; got keys ${keys.join(', ') || '(none)'}`);
+    }
+    if (Token.isUnresolved(pattern)) return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(pattern as string);
+    } catch {
+      fail(prop, `${hint}; its pattern is not JSON`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      fail(prop, `${hint}; its pattern is not a JSON object`);
+    }
+  });
 };

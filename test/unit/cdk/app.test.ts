@@ -36,7 +36,7 @@ beforeEach(() => {
 describe('the CDK app', () => {
   it('with no manifest, deploys the demo: a Lambda function fed by a mapping on the input topic', () => {
     // GIVEN no context / WHEN the app is built
-    const template = Template.fromStack(buildApp(testApp()));
+    const template = Template.fromStack(buildApp(testApp(VPC_CONTEXT)));
     // THEN (the Foundation's check)
     template.resourceCountIs('AWS::Lambda::Function', 1);
     template.hasResourceProperties('AWS::Lambda::Function', {
@@ -51,7 +51,7 @@ describe('the CDK app', () => {
 
   it('synthesizes the seed manifest (snapshot, asset hashes normalized)', () => {
     // GIVEN the seed's SeldonDeployment / WHEN synthesized
-    const stack = buildApp(testApp({ manifest: SEED }));
+    const stack = buildApp(testApp({ manifest: SEED, ...VPC_CONTEXT }));
     const template = Template.fromStack(stack);
     // THEN one stream, the seed's topics and model, and a stable template
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
@@ -97,8 +97,8 @@ describe('the CDK app', () => {
 
   describe('passes cdk-nag AwsSolutions with no unacknowledged finding', () => {
     it.each([
-      ['the demo', {}],
-      ['the seed manifest', { manifest: SEED }],
+      ['the demo', VPC_CONTEXT],
+      ['the seed manifest', { manifest: SEED, ...VPC_CONTEXT }],
       [
         'MSK + IAM in a VPC, provisioned, alarms to SNS',
         {
@@ -144,6 +144,7 @@ describe('the CDK app', () => {
       [{ kafkaAuth: 'kerberos' }, /-c kafkaAuth=kerberos is not one of none, iam/],
       [{ kafkaAuth: 'scram-sha-512' }, /-c kafkaSecretArn is required with -c kafkaAuth=scram-sha-512/],
       [{ minimumPollers: 'one' }, /-c minimumPollers=one is not an integer/],
+      [{}, /authentication and vpc: self-managed brokers without authentication must be reached through vpc/],
     ])('%o', (context, message) => {
       expect(() => buildApp(testApp(context))).toThrow(message);
     });

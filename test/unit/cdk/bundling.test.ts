@@ -17,7 +17,7 @@ describe('the handler bundle', () => {
     const app = new App({ outdir });
     const stack = new Stack(app, 'BundleStack');
     new KafkaInferenceStream(stack, 'Iris', {
-      bootstrapServers: ['127.0.0.1:9092'],
+      clusterArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/demo/abcd1234-0000-0000-0000-000000000000-1',
       inputTopic: 'iris-input',
       outputTopic: 'iris-output',
       modelEndpoint: 'http://127.0.0.1:8080',

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { type IVpc, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { KafkaInferenceStream } from '../../../lib/kafka-inference-stream.js';
 import type { KafkaInferenceStreamProps } from '../../../lib/props.js';
 
@@ -30,6 +31,16 @@ export const topicArn = (topic: string): string =>
   `arn:aws:kafka:eu-west-1:123456789012:topic/${CLUSTER_PATH}/${topic}`;
 export const groupArn = (group: string): string =>
   `arn:aws:kafka:eu-west-1:123456789012:group/${CLUSTER_PATH}/${group}`;
+export const transactionalIdArn = (id: string): string =>
+  `arn:aws:kafka:eu-west-1:123456789012:transactional-id/${CLUSTER_PATH}/${id}`;
+
+/** A VPC imported without a lookup (two private subnets). */
+export const importedVpc = (stack: Stack): IVpc =>
+  Vpc.fromVpcAttributes(stack, 'Vpc', {
+    vpcId: 'vpc-0123456789abcdef0',
+    availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+    privateSubnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0bbbbbbbbbbbbbbb2'],
+  });
 
 /** Every statement of every IAM policy in the template, flattened. */
 export const policyStatements = (template: Template): Array<Record<string, unknown>> =>

@@ -1,22 +1,25 @@
-import { Fn } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { type App, Fn, Validations } from 'aws-cdk-lib';
+import { Annotations, Template } from 'aws-cdk-lib/assertions';
 import { Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
+import { EventPollers } from '../../../lib/event-pollers.js';
 import { KafkaInferenceStream } from '../../../lib/kafka-inference-stream.js';
 import {
   STREAM_BASE as base,
   CLUSTER_ARN,
   groupArn,
+  importedVpc,
   Match,
   policyStatements,
   statementWithSid,
   synthStream as synth,
   testStack,
   topicArn,
+  transactionalIdArn,
 } from './helpers.js';
 
 describe('KafkaInferenceStream on MSK with IAM (the default)', () => {
@@ -29,7 +32,11 @@ describe('KafkaInferenceStream on MSK with IAM (the default)', () => {
     expect(statementWithSid(template, 'KafkaClusterConnect')).toEqual({
       Sid: 'KafkaClusterConnect',
       Effect: 'Allow',
-      Action: ['kafka-cluster:Connect', 'kafka-cluster:WriteDataIdempotently'],
+      Action: [
+        'kafka-cluster:Connect',
+        'kafka-cluster:DescribeClusterDynamicConfiguration',
+        'kafka-cluster:WriteDataIdempotently',
+      ],
       Resource: CLUSTER_ARN,
     });
     expect(statementWithSid(template, 'KafkaReadInput')).toEqual({
@@ -68,9 +75,10 @@ describe('KafkaInferenceStream on MSK with IAM (the default)', () => {
     template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
   });
 
-  it('maps the cluster with partial batch responses on by default, and no source access configuration', () => {
+  it('maps the cluster in provisioned mode with partial batch responses, and no source access configuration', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: CLUSTER_ARN,
+      ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 10 },
       Topics: ['iris-input'],
       AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'iris-group' },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
@@ -92,6 +100,7 @@ describe('KafkaInferenceStream on MSK with IAM (the default)', () => {
           KAFKA_ERROR_TOPIC: 'iris-input-errors',
           KAFKA_AUTH: 'iam',
           KAFKA_TLS: 'true',
+          KAFKA_CLIENT_ID: 'msk-inference',
           MODEL_ENDPOINT: 'http://127.0.0.1:8080',
           MODEL_NAME: 'iris',
           PROTOCOL: 'v2',
@@ -181,7 +190,8 @@ describe('KafkaInferenceStream under cdk-nag', () => {
       vpc,
       modelEndpoint: model,
       alarmTopic: Topic.fromTopicArn(stack, 'Alarms', 'arn:aws:sns:eu-west-1:123456789012:alarms'),
-      provisionedPollers: { minimumPollers: 1, maximumPollers: 2 },
+      pollers: EventPollers.provisioned({ minimumPollers: 1, maximumPollers: 2 }),
+      transactional: true,
     });
     // THEN
     expect(new AwsSolutionsChecks().validateScope(stream).violations).toEqual([]);
@@ -254,7 +264,31 @@ describe('KafkaInferenceStream with transactional publishing on MSK IAM', () => 
       Sid: 'KafkaTransactions',
       Effect: 'Allow',
       Action: ['kafka-cluster:AlterTransactionalId', 'kafka-cluster:DescribeTransactionalId'],
-      Resource: topicArn('x').replace(':topic/', ':transactional-id/').replace(/\/x$/, '/msk-inference-*'),
+      Resource: transactionalIdArn('msk-inference-*'),
     });
+  });
+
+  it('passes cdk-nag with the pack as a validation plugin: the transactional-id wildcard is acknowledged', () => {
+    // GIVEN an app that runs AwsSolutions at synth, and a cluster ARN known only at deploy time
+    const stack = testStack();
+    Validations.of(stack.node.root).addPlugins(new AwsSolutionsChecks(stack.node.root, { verbose: true }));
+    synth({ clusterArn: Fn.importValue('ClusterArn'), transactional: true, vpc: importedVpc(stack) }, stack);
+    // WHEN synthesized / THEN no AwsSolutions error stops it
+    expect(() => (stack.node.root as App).synth()).not.toThrow();
+    expect(Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-'))).toEqual([]);
+  });
+
+  it('grants the transactional ids of the client id it gives the handler', () => {
+    // GIVEN a client id of our own / WHEN built
+    const { template: own } = synth({
+      clusterArn: CLUSTER_ARN,
+      transactional: true,
+      clientId: 'iris-stream',
+    });
+    // THEN the handler uses it and the grant follows it
+    own.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ KAFKA_CLIENT_ID: 'iris-stream' }) },
+    });
+    expect(statementWithSid(own, 'KafkaTransactions')?.Resource).toBe(transactionalIdArn('iris-stream-*'));
   });
 });

@@ -5,6 +5,7 @@ import { Code, Function as LambdaFunction, Runtime, StartingPosition } from 'aws
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
 import { KafkaAuthentication } from '../../../lib/authentication.js';
+import { EventPollers } from '../../../lib/event-pollers.js';
 import {
   CLUSTER_ARN,
   Match,
@@ -105,10 +106,28 @@ describe('KafkaInferenceStream polling options', () => {
   it('sets provisioned pollers', () => {
     const { template } = synth({
       clusterArn: CLUSTER_ARN,
-      provisionedPollers: { minimumPollers: 2, maximumPollers: 20 },
+      pollers: EventPollers.provisioned({ minimumPollers: 2, maximumPollers: 20 }),
     });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       ProvisionedPollerConfig: { MinimumPollers: 2, MaximumPollers: 20 },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ REPORT_BATCH_ITEM_FAILURES: 'true' }) },
+    });
+  });
+
+  it('on demand: no poller config, and partial batch responses off on both sides', () => {
+    // GIVEN the explicit opt-out / WHEN built
+    const { template } = synth({ clusterArn: CLUSTER_ARN, pollers: EventPollers.onDemand() });
+    // THEN the mapping gets no ProvisionedPollerConfig nor ReportBatchItemFailures, and the handler
+    // (REPORT_BATCH_ITEM_FAILURES=false) fails the batch for a whole-batch retry instead
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      ProvisionedPollerConfig: Match.absent(),
+      FunctionResponseTypes: Match.absent(),
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ REPORT_BATCH_ITEM_FAILURES: 'false' }) },
     });
   });
 

@@ -5,6 +5,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
 import { KafkaAuthentication } from '../../../lib/authentication.js';
 import { StreamConfigError } from '../../../lib/errors.js';
+import { EventPollers } from '../../../lib/event-pollers.js';
 import { KafkaInferenceStream } from '../../../lib/kafka-inference-stream.js';
 import type { KafkaInferenceStreamProps } from '../../../lib/props.js';
 import { CLUSTER_ARN, testStack } from './helpers.js';
@@ -117,6 +118,42 @@ describe('KafkaInferenceStream validation errors name the prop', () => {
       { environment: { MODEL_ENDPOINT: 'x' } },
       /environment may not set MODEL_ENDPOINT/,
     ],
+    [
+      'self-managed brokers with no authentication outside a VPC',
+      { clusterArn: undefined, bootstrapServers: ['kafka.example.com:9092'] },
+      /authentication and vpc: self-managed brokers without authentication must be reached through vpc/,
+    ],
+    [
+      'a raw pattern object as a filter',
+      { filters: [{ value: { model: ['iris'] } }] },
+      /filters\[0\] must be FilterCriteria.filter\(...\) output, \{ pattern: '<JSON>' \}; got keys value/,
+    ],
+    [
+      'a filter pattern that is not JSON',
+      { filters: [{ pattern: '{value' }] },
+      /filters\[0\] must be FilterCriteria.filter.*; its pattern is not JSON/,
+    ],
+    ['a client id with a wildcard', { clientId: 'msk-*' }, /clientId 'msk-\*' may hold letters, digits/],
+    [
+      'partial batch responses on demand',
+      { pollers: EventPollers.onDemand(), reportBatchItemFailures: true },
+      /reportBatchItemFailures needs provisioned pollers/,
+    ],
+    [
+      'retries on demand',
+      { pollers: EventPollers.onDemand(), retryAttempts: 3 },
+      /retryAttempts needs provisioned pollers/,
+    ],
+    [
+      'more minimum than maximum pollers',
+      { pollers: EventPollers.provisioned({ minimumPollers: 5, maximumPollers: 2 }) },
+      /pollers minimumPollers \(5\) must not exceed maximumPollers \(2\)/,
+    ],
+    [
+      'MAX_RECORD_BYTES over the 6 MB payload',
+      { environment: { MAX_RECORD_BYTES: '7000000' } },
+      /environment MAX_RECORD_BYTES 7000000 exceeds Lambda's 6 MB/,
+    ],
   ];
 
   it.each(cases)('rejects %s', (_name, props, message) => {
@@ -131,6 +168,9 @@ describe('KafkaInferenceStream validation errors name the prop', () => {
       ...base,
       clusterArn: undefined,
       bootstrapServers: ['k:9092'],
+      authentication: KafkaAuthentication.mtls(
+        Secret.fromSecretCompleteArn(stack, 'Cert', 'arn:aws:secretsmanager:eu-west-1:1:secret:c-AbCdEf'),
+      ),
     });
     const fn = new LambdaFunction(stack, 'Producer', {
       runtime: Runtime.NODEJS_22_X,
@@ -142,15 +182,9 @@ describe('KafkaInferenceStream validation errors name the prop', () => {
 });
 
 describe('KafkaInferenceStream warnings', () => {
-  it('warns when MSK is used outside a VPC and error controls run on-demand', () => {
+  it('warns when MSK is used outside a VPC', () => {
     const annotations = Annotations.fromStack(build({}));
     annotations.hasWarning('/TestStack/S', Match.stringLikeRegexp('outside a VPC it reaches only brokers'));
-    annotations.hasWarning('/TestStack/S', Match.stringLikeRegexp('set provisionedPollers'));
-  });
-
-  it('does not warn about provisioned mode when pollers are provisioned', () => {
-    const annotations = Annotations.fromStack(build({ provisionedPollers: { minimumPollers: 1 } }));
-    annotations.hasNoWarning('/TestStack/S', Match.stringLikeRegexp('set provisionedPollers'));
   });
 
   it('warns about seldonApi on another protocol', () => {

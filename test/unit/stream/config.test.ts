@@ -20,6 +20,11 @@ describe('loadConfig', () => {
     expect(config.pipeline.reportBatchItemFailures).toBe(true);
   });
 
+  it('reads the producer client id from KAFKA_CLIENT_ID, msk-inference by default', () => {
+    expect(loadConfig(base).kafka.clientId).toBe('msk-inference');
+    expect(loadConfig({ ...base, KAFKA_CLIENT_ID: 'iris-stream' }).kafka.clientId).toBe('iris-stream');
+  });
+
   it('treats kfserving as the V2 protocol', () => {
     expect(loadConfig({ ...base, PROTOCOL: 'kfserving' }).model.protocol).toBe('v2');
   });
