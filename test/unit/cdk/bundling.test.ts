@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
+import { KafkaAuthentication } from '../../../lib/authentication.js';
 import { KafkaInferenceStream } from '../../../lib/kafka-inference-stream.js';
 
 // The one test that runs esbuild (the others skip bundling): the handler really bundles as an ES
@@ -23,6 +24,7 @@ describe('the handler bundle', () => {
       modelEndpoint: 'http://127.0.0.1:8080',
       protocol: 'v2',
       modelName: 'iris',
+      authentication: KafkaAuthentication.none(),
     });
     // WHEN synthesized
     Template.fromStack(stack);
