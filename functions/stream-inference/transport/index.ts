@@ -17,10 +17,15 @@ export const createTransport = async (config: Config, codec: ProtocolCodec): Pro
         path: codec.restPath(config.model),
         timeoutMs,
         connections: concurrency,
+        maxAnswerBytes: config.pipeline.maxRecordBytes,
       });
     case 'lambda': {
       const { LambdaTransport } = await import('./lambda.js');
-      return LambdaTransport.create({ functionName: endpoint.functionName, timeoutMs });
+      return LambdaTransport.create({
+        functionName: endpoint.functionName,
+        timeoutMs,
+        maxAnswerBytes: config.pipeline.maxRecordBytes,
+      });
     }
     case 'grpc': {
       // The CDK construct sets this at bundling (esbuild define): a REST bundle leaves gRPC out.
@@ -31,6 +36,7 @@ export const createTransport = async (config: Config, codec: ProtocolCodec): Pro
           tls: endpoint.tls,
           method: codec.grpc.method(config.model),
           timeoutMs,
+          maxAnswerBytes: config.pipeline.maxRecordBytes,
         });
       }
       throw new ConfigError('TRANSPORT', 'is grpc, but this function was bundled for rest: deploy it again');
