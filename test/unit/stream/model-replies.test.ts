@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
-import { Server as GrpcServer, ServerCredentials, status } from '@grpc/grpc-js';
+import { Server as GrpcServer, ServerCredentials, type sendUnaryData, status } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FailureKind, type MskInferenceError } from '../../../functions/stream-inference/errors.js';
 import { GrpcTransport } from '../../../functions/stream-inference/transport/grpc.js';
@@ -109,14 +109,12 @@ describe('HTTP model replies', () => {
 
 describe('gRPC model replies', () => {
   const METHOD = '/inference.GRPCInferenceService/ModelInfer';
-  const grpcModel = async (
-    answer: (callback: (error: object | null, value?: Buffer) => void) => void,
-  ): Promise<GrpcTransport> => {
+  const grpcModel = async (answer: (callback: sendUnaryData<Buffer>) => void): Promise<GrpcTransport> => {
     const server = new GrpcServer();
     const identity = (b: Buffer) => b;
     server.register(
       METHOD,
-      (_call: unknown, callback: never) => answer(callback),
+      (_call: unknown, callback: sendUnaryData<Buffer>) => answer(callback),
       identity,
       identity,
       'unary',
@@ -172,7 +170,9 @@ describe('gRPC model replies', () => {
 
 describe('Lambda model replies', () => {
   const documented = readFileSync(new URL('./fixtures/lambda-function-error.json', import.meta.url));
-  const lambdaModel = (out: Partial<InvokeCommandOutput>): LambdaTransport =>
+  const lambdaModel = (
+    out: Omit<Partial<InvokeCommandOutput>, 'Payload'> & { Payload?: Uint8Array },
+  ): LambdaTransport =>
     new LambdaTransport(
       {
         functionName: 'iris-model',

@@ -83,7 +83,9 @@ describe('the reason of a refused record', () => {
     );
 
     // Assess
-    expect(error.message).toBe(`inputs[0].datatype (a string of ${datatype.length} chars) is not a V2 datatype`);
+    expect(error.message).toBe(
+      `inputs[0].datatype (a string of ${datatype.length} chars) is not a V2 datatype`,
+    );
     expect(header).toBe(error.message);
     expect(header.length).toBeLessThanOrEqual(MAX_REASON_CHARS);
     expect(error.detail?.startsWith(MARKER)).toBe(true);
