@@ -129,7 +129,8 @@ const run = async (
   const grouped: Record<string, unknown[]> = {};
   for (const spec of records) {
     const r = lambdaRecord(spec);
-    (grouped[`${r.topic}-${r.partition}`] ??= []).push(r);
+    const id = `${r.topic}-${r.partition}`;
+    grouped[id] = [...(grouped[id] ?? []), r];
   }
   writeFileSync(
     eventPath,
