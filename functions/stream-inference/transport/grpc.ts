@@ -78,7 +78,7 @@ const classify = (error: ServiceError | null): Error => {
   const tooLarge = code === GrpcStatus.RESOURCE_EXHAUSTED ? RECEIVED_TOO_LARGE.exec(details) : null;
   if (tooLarge !== null) {
     return new BadRecordError(
-      `model answer of ${tooLarge[1]} bytes is over MAX_RECORD_BYTES ${tooLarge[2]}; it was not read`,
+      `model answer of ${tooLarge[1]} bytes exceeds MAX_RECORD_BYTES ${tooLarge[2]}; it was not read`,
       { kind: FailureKind.tooLarge },
     );
   }

@@ -151,7 +151,7 @@ const readAnswer = (req: ClientRequest, response: IncomingMessage, max: number):
     const tooLarge = (bytes: number, how: string): void => {
       reject(
         new BadRecordError(
-          `model answered HTTP ${status} with a body over MAX_RECORD_BYTES ${max} (${how}: ${bytes} bytes)`,
+          `model answered HTTP ${status} with a body that exceeds MAX_RECORD_BYTES ${max} (${how}: ${bytes} bytes)`,
           { kind: FailureKind.tooLarge, status },
         ),
       );

@@ -74,7 +74,7 @@ export class LambdaTransport implements ModelTransport {
     }
     if (payload.length > this.#maxAnswerBytes) {
       throw new BadRecordError(
-        `model function answered ${payload.length} bytes, over MAX_RECORD_BYTES ${this.#maxAnswerBytes}`,
+        `model function answered ${payload.length} bytes, which exceeds MAX_RECORD_BYTES ${this.#maxAnswerBytes}`,
         { kind: FailureKind.tooLarge },
       );
     }

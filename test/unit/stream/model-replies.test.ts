@@ -102,7 +102,7 @@ describe('HTTP model replies', () => {
     // Assess
     expect(error.kind).toBe(FailureKind.tooLarge);
     expect(error.message).toBe(
-      `model answered HTTP 200 with a body over MAX_RECORD_BYTES ${MAX} (content-length: ${MAX * 10} bytes)`,
+      `model answered HTTP 200 with a body that exceeds MAX_RECORD_BYTES ${MAX} (content-length: ${MAX * 10} bytes)`,
     );
   });
 });
@@ -163,7 +163,7 @@ describe('gRPC model replies', () => {
     // Assess
     expect(error.kind).toBe(FailureKind.tooLarge);
     expect(error.message).toBe(
-      `model answer of ${MAX + 1} bytes is over MAX_RECORD_BYTES ${MAX}; it was not read`,
+      `model answer of ${MAX + 1} bytes exceeds MAX_RECORD_BYTES ${MAX}; it was not read`,
     );
   });
 });
@@ -208,6 +208,8 @@ describe('Lambda model replies', () => {
 
     // Assess
     expect(error.kind).toBe(FailureKind.tooLarge);
-    expect(error.message).toBe(`model function answered ${MAX + 1} bytes, over MAX_RECORD_BYTES ${MAX}`);
+    expect(error.message).toBe(
+      `model function answered ${MAX + 1} bytes, which exceeds MAX_RECORD_BYTES ${MAX}`,
+    );
   });
 });
