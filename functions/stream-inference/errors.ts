@@ -1,3 +1,5 @@
+import { capped, MAX_DETAIL_CHARS } from './reason.js';
+
 /**
  * Every failure the stream can meet, one class per kind. `retriable` decides a record's fate:
  * a retriable error is retried and, when the time budget runs out, reported to Lambda for
@@ -16,27 +18,43 @@ export const FailureKind = {
 } as const;
 export type FailureKind = (typeof FailureKind)[keyof typeof FailureKind];
 
-/** Base class: carries whether retrying can help and the original error as `cause`. */
+/** What every failure carries besides its reason. */
+export interface FailureOptions {
+  readonly kind: FailureKind;
+  /** HTTP status or gRPC status code of the model's answer, when the model answered. */
+  readonly status?: number | undefined;
+  /**
+   * Record or reply content that explains the failure (a parse message, the model's error body):
+   * logged only when LOG_PAYLOADS=true, never put in a header.
+   */
+  readonly detail?: string | undefined;
+  /** The error that caused this one, for the in-process chain; never logged as it is. */
+  readonly cause?: unknown;
+}
+
+/**
+ * Base class: carries whether retrying can help and the original error as `cause`. Its `message`
+ * is the reason logged and put in `msk-inference-error`: our words and bounded facts only (see
+ * reason.ts), capped at MAX_REASON_CHARS here so that no caller can forget.
+ */
 export class MskInferenceError extends Error {
   readonly retriable: boolean;
   readonly kind: FailureKind;
-  /** HTTP status or gRPC status code of the model's answer, when the model answered. */
   readonly status?: number;
-  constructor(
-    message: string,
-    options: { kind: FailureKind; retriable: boolean; status?: number | undefined; cause?: unknown },
-  ) {
-    super(message, { cause: options.cause });
+  readonly detail?: string;
+  constructor(message: string, options: FailureOptions & { readonly retriable: boolean }) {
+    super(capped(message), { cause: options.cause });
     this.name = 'MskInferenceError';
     this.kind = options.kind;
     this.retriable = options.retriable;
     if (options.status !== undefined) this.status = options.status;
+    if (options.detail !== undefined) this.detail = capped(options.detail, MAX_DETAIL_CHARS);
   }
 }
 
 /** The record itself is wrong: retrying it can never succeed, so it goes to the error topic. */
 export class BadRecordError extends MskInferenceError {
-  constructor(message: string, options: { kind: FailureKind; status?: number; cause?: unknown }) {
+  constructor(message: string, options: FailureOptions) {
     super(message, { ...options, retriable: false });
     this.name = 'BadRecordError';
   }
@@ -44,7 +62,7 @@ export class BadRecordError extends MskInferenceError {
 
 /** A fault outside the record (model down, timeout, throttling, broker unreachable). */
 export class TransientError extends MskInferenceError {
-  constructor(message: string, options: { kind: FailureKind; status?: number | undefined; cause?: unknown }) {
+  constructor(message: string, options: FailureOptions) {
     super(message, { ...options, retriable: true });
     this.name = 'TransientError';
   }
@@ -57,7 +75,7 @@ export class TransientError extends MskInferenceError {
  * meanwhile, the record is the cause and is dead-lettered, otherwise it is left for redelivery.
  */
 export class ModelFailedError extends TransientError {
-  constructor(message: string, options: { status?: number; cause?: unknown } = {}) {
+  constructor(message: string, options: Omit<FailureOptions, 'kind'> = {}) {
     super(message, { kind: FailureKind.modelError, ...options });
     this.name = 'ModelFailedError';
   }
@@ -84,9 +102,10 @@ export class EventShapeError extends Error {
 /** Time ran out before a transient fault cleared; the records are reported for redelivery. */
 export class RetryBudgetExhaustedError extends TransientError {
   constructor(attempts: number, cause: unknown) {
-    const last = cause instanceof Error ? cause.message : String(cause);
-    super(`gave up after ${attempts} attempt(s): ${last}`, {
+    const detail = detailOf(cause);
+    super(`gave up after ${attempts} attempt(s): ${reasonOf(cause)}`, {
       kind: cause instanceof MskInferenceError ? cause.kind : FailureKind.modelUnavailable,
+      ...(detail === undefined ? {} : { detail }),
       cause,
     });
     this.name = 'RetryBudgetExhaustedError';
@@ -96,3 +115,30 @@ export class RetryBudgetExhaustedError extends TransientError {
 /** Unknown errors (a bug, an unexpected library failure) are treated as transient: never dead-letter a good record. */
 export const isRetriable = (error: unknown): boolean =>
   error instanceof MskInferenceError ? error.retriable : true;
+
+/**
+ * What may be logged of any error as its reason: the message of ours (our words, see reason.ts),
+ * only the class name of anyone else's (a library's message may quote the record or a secret; it
+ * is the error's {@link detailOf}).
+ *
+ * @example
+ * logger.warn('records left for redelivery', { reason: reasonOf(error) });
+ */
+export const reasonOf = (error: unknown): string => {
+  if (error instanceof MskInferenceError || error instanceof ConfigError) return error.message;
+  if (error instanceof Error) return error.name;
+  return `a thrown ${typeof error}`;
+};
+
+/**
+ * The content that explains an error, for LOG_PAYLOADS=true: the detail of ours, the (capped)
+ * message of anyone else's.
+ *
+ * @example
+ * const detail = logPayloads ? detailOf(error) : undefined;
+ */
+export const detailOf = (error: unknown): string | undefined => {
+  if (error instanceof MskInferenceError) return error.detail;
+  if (error instanceof ConfigError) return undefined;
+  return capped(error instanceof Error ? error.message : String(error), MAX_DETAIL_CHARS);
+};

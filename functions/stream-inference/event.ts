@@ -1,4 +1,5 @@
 import { EventShapeError } from './errors.js';
+import { fieldName } from './reason.js';
 
 /** One header of a Kafka record; values are raw bytes (Kafka headers are not necessarily text). */
 export interface RecordHeader {
@@ -72,7 +73,7 @@ const decodeHeaders = (v: unknown): { headers: RecordHeader[]; problem?: string 
     if (!isObject(entry)) return { headers, problem: 'a header is not an object' };
     for (const [name, bytes] of Object.entries(entry)) {
       if (!Array.isArray(bytes) || !bytes.every((b) => Number.isInteger(b) && b >= -128 && b <= 255)) {
-        return { headers, problem: `header '${name}' is not a byte array` };
+        return { headers, problem: `header '${fieldName(name)}' is not a byte array` };
       }
       // Lambda serializes Java's signed bytes on some paths; & 0xff folds both forms to one.
       headers.push({ name, value: Buffer.from(bytes.map((b: number) => b & 0xff)) });

@@ -1,6 +1,7 @@
 import type { KafkaConfig as KafkaJsConfig, SASLOptions } from 'kafkajs';
 import type { KafkaConfig } from './config.js';
 import { ConfigError } from './errors.js';
+import { described, parseJson } from './reason.js';
 
 type ConnectionOptions = Pick<KafkaJsConfig, 'ssl' | 'sasl'>;
 
@@ -35,12 +36,21 @@ const loadIamSigner = async (): Promise<typeof import('aws-msk-iam-sasl-signer-j
 const readSecret = async (arn: string): Promise<Record<string, unknown>> => {
   const { GetSecretValueCommand, SecretsManagerClient } = await loadSecretsManager();
   const client = new SecretsManagerClient({});
+  let text: string;
   try {
-    const out = await client.send(new GetSecretValueCommand({ SecretId: arn }));
-    return JSON.parse(out.SecretString ?? '{}') as Record<string, unknown>;
+    text = (await client.send(new GetSecretValueCommand({ SecretId: arn }))).SecretString ?? '{}';
   } finally {
     client.destroy();
   }
+  // Neither the parse message (V8 quotes the input in it) nor the parse error as a cause: the
+  // error becomes a publish failure's reason, and a cause travels with it.
+  const parsed = parseJson(text);
+  if (!parsed.ok) throw new ConfigError('KAFKA_SECRET_ARN', `the secret is not JSON (${parsed.reason})`);
+  const secret = parsed.value;
+  if (typeof secret !== 'object' || secret === null || Array.isArray(secret)) {
+    throw new ConfigError('KAFKA_SECRET_ARN', `the secret is ${described(secret)}, not a JSON object`);
+  }
+  return secret as Record<string, unknown>;
 };
 
 const field = (secret: Record<string, unknown>, name: string): string => {

@@ -4,9 +4,11 @@ import { type Coalescer, type PlannedCall, SplitError } from './coalesce/index.j
 import type { Config } from './config.js';
 import {
   BadRecordError,
+  detailOf,
   FailureKind,
   ModelFailedError,
   type MskInferenceError,
+  reasonOf,
   TransientError,
 } from './errors.js';
 import type { InputRecord, PartitionBatch } from './event.js';
@@ -128,11 +130,11 @@ const prepare = (record: InputRecord, deps: PipelineDeps): CallResult => {
     // The check is local and depends only on the record's bytes, so any other failure (a request
     // nested thousands of levels deep overflows a recursive shape check) would repeat on every
     // redelivery: thrown, it would fail the whole batch forever. It is this record's fate instead.
-    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     return {
       kind: 'bad',
-      error: new BadRecordError(`the request could not be checked: ${reason}`, {
+      error: new BadRecordError(`the request could not be checked: ${reasonOf(error)}`, {
         kind: FailureKind.shape,
+        detail: detailOf(error),
         cause: error,
       }),
     };

@@ -9,7 +9,7 @@ import {
   type Producer,
 } from 'kafkajs';
 import type { KafkaConfig } from './config.js';
-import { FailureKind, TransientError } from './errors.js';
+import { detailOf, FailureKind, reasonOf, TransientError } from './errors.js';
 import { connectionOptions } from './kafka-auth.js';
 import { logger } from './telemetry.js';
 
@@ -129,8 +129,9 @@ export class KafkaPublisher implements Publisher {
       // broker that stopped answering would hold the handler past the Lambda timeout.
       void this.#reset();
       if (cause instanceof TransientError) throw cause;
-      throw new TransientError(`publish failed: ${(cause as Error).message}`, {
+      throw new TransientError(`publish failed: ${publishReason(cause)}`, {
         kind: FailureKind.publish,
+        detail: detailOf(cause),
         cause,
       });
     } finally {
@@ -223,6 +224,22 @@ export class KafkaPublisher implements Publisher {
     await producer?.disconnect().catch(() => undefined);
   }
 }
+
+/**
+ * A producer error by its facts, not its message: each error of the chain (to three deep) by its
+ * class, the broker's error type (`NOT_LEADER_OR_FOLLOWER`) and the network code (`ECONNREFUSED`).
+ *
+ * @example
+ * publishReason(error); // "KafkaJSNumberOfRetriesExceeded <- KafkaJSConnectionError ECONNREFUSED"
+ */
+const publishReason = (error: unknown): string => {
+  const facts: string[] = [];
+  for (let e = error, depth = 0; e instanceof Error && depth < 3; e = e.cause, depth++) {
+    const { type, code } = e as { type?: unknown; code?: unknown };
+    facts.push([reasonOf(e), type, code].filter((f) => typeof f === 'string' && f !== '').join(' '));
+  }
+  return facts.length === 0 ? reasonOf(error) : facts.join(' <- ');
+};
 
 /**
  * kafkajs logs through the function's structured logger. Its errors are logged as warnings: the

@@ -3,6 +3,7 @@ import { BadRecordError, FailureKind, type MskInferenceError } from './errors.js
 import { type InputRecord, sourceOf } from './event.js';
 import type { ProtocolCodec } from './protocols/index.js';
 import type { OutboundRecord } from './publisher.js';
+import { capped } from './reason.js';
 import { PROTO_NAME_HEADER } from './request.js';
 
 /** Headers added to output and error records. */
@@ -28,9 +29,6 @@ export interface RecordBuilder {
   /** The error to dead-letter an output with when it is over MAX_RECORD_BYTES, key and headers included. */
   oversize(output: OutboundRecord): BadRecordError | undefined;
 }
-
-/** Longest reason kept in `msk-inference-error`: a reason must never be what makes a record too large. */
-const MAX_REASON_CHARS = 1_024;
 
 type HeaderMap = Record<string, Buffer | string | Array<Buffer | string>>;
 
@@ -95,10 +93,7 @@ export const recordBuilder = (config: Config, codec: ProtocolCodec): RecordBuild
     error: (record, error) => {
       const value = record.value;
       const status = error.status;
-      const reason =
-        error.message.length > MAX_REASON_CHARS
-          ? `${error.message.slice(0, MAX_REASON_CHARS)}…`
-          : error.message;
+      const reason = capped(error.message);
       const ours = (note = ''): HeaderMap => ({
         [Headers.error]: reason + note,
         [Headers.errorKind]: error.kind,

@@ -4,6 +4,7 @@ import type { InputRecord, RecordHeader } from './event.js';
 import type { ProtocolCodec } from './protocols/index.js';
 import { parseJsonObject } from './protocols/json.js';
 import type { GrpcRequestCheck } from './protocols/protobuf.js';
+import { described } from './reason.js';
 
 /** Kafka header Seldon uses to name the protobuf message of a gRPC record. */
 export const PROTO_NAME_HEADER = 'proto-name';
@@ -81,8 +82,8 @@ const acceptedProtoName = (record: InputRecord, codec: ProtocolCodec): string =>
   }
   if (!accepted.includes(protoName)) {
     throw new BadRecordError(
-      `'${PROTO_NAME_HEADER}' '${protoName}' is not accepted by PROTOCOL ${codec.name}; accepted: ${accepted.join(', ')}`,
-      { kind: FailureKind.unknownProto },
+      `'${PROTO_NAME_HEADER}' (${described(protoName)}) is not accepted by PROTOCOL ${codec.name}; accepted: ${accepted.join(', ')}`,
+      { kind: FailureKind.unknownProto, detail: protoName },
     );
   }
   return protoName;

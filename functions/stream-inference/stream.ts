@@ -1,12 +1,13 @@
 import type { Context } from 'aws-lambda';
 import { coalescerFor } from './coalesce/index.js';
 import type { Config } from './config.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, detailOf, reasonOf } from './errors.js';
 import { decodeEvent } from './event.js';
 import { batchItemFailures, countOutcomes, type KafkaBatchResponse, type RecordOutcome } from './outcome.js';
 import { processBatch } from './pipeline.js';
 import { codecFor } from './protocols/index.js';
 import { KafkaPublisher, type Publisher } from './publisher.js';
+import { capped, MAX_DETAIL_CHARS } from './reason.js';
 import { recordBuilder } from './records.js';
 import { loadRequestPreparer } from './request.js';
 import { logger, recordCounts, recordModelLatency } from './telemetry.js';
@@ -100,26 +101,35 @@ export const createStream = async (config: Config, overrides: StreamOverrides = 
   };
 };
 
+/**
+ * One line per dead-lettered record and one per batch left for redelivery. The reason is always
+ * there (our words, see reason.ts); record content and the failure's detail only with LOG_PAYLOADS.
+ */
 const logOutcomes = (outcomes: readonly RecordOutcome[], logPayloads: boolean): void => {
   let firstRetry = true;
   for (const o of outcomes) {
     if (o.status === 'published') continue;
     const where = { topic: o.record.topic, partition: o.record.partition, offset: o.record.offset };
-    const payload = logPayloads ? { value: o.record.value?.toString('utf8') } : {};
+    const detail = logPayloads ? detailOf(o.error) : undefined;
+    const payload = logPayloads
+      ? {
+          ...(detail === undefined ? {} : { detail }),
+          ...(o.record.value === null
+            ? {}
+            : { value: capped(o.record.value.toString('utf8'), MAX_DETAIL_CHARS) }),
+        }
+      : {};
     if (o.status === 'dead-lettered') {
       logger.warn('record dead-lettered', {
         ...where,
         kind: o.error.kind,
-        reason: o.error.message,
+        reason: reasonOf(o.error),
         ...payload,
       });
     } else if (firstRetry) {
       // One line per batch is enough: every later record of the partition shares the cause.
       firstRetry = false;
-      logger.warn('records left for redelivery', {
-        ...where,
-        reason: String((o.error as Error)?.message ?? o.error),
-      });
+      logger.warn('records left for redelivery', { ...where, reason: reasonOf(o.error), ...payload });
     }
   }
 };

@@ -1,25 +1,27 @@
 import { BadRecordError, FailureKind } from '../errors.js';
+import { described, parseJson } from '../reason.js';
 
 /** Parses a record value as JSON; anything that is not a JSON object is a bad record. */
 export const parseJsonObject = (value: Buffer): Record<string, unknown> => {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value.toString('utf8'));
-  } catch (cause) {
-    throw new BadRecordError(`value is not JSON: ${(cause as Error).message}`, {
+  const parsed = parseJson(value.toString('utf8'));
+  if (!parsed.ok) {
+    throw new BadRecordError(`value is not JSON: ${parsed.reason}`, {
       kind: FailureKind.decode,
-      cause,
+      detail: parsed.detail,
     });
   }
-  if (!isObject(parsed)) throw shapeError('the request must be a JSON object');
-  return parsed;
+  if (!isObject(parsed.value)) {
+    throw shapeError(`the request must be a JSON object, not ${described(parsed.value)}`);
+  }
+  return parsed.value;
 };
 
 export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export const shapeError = (message: string): BadRecordError =>
-  new BadRecordError(message, { kind: FailureKind.shape });
+/** A request of the wrong shape; `detail` is the offending content, for LOG_PAYLOADS=true only. */
+export const shapeError = (message: string, detail?: string): BadRecordError =>
+  new BadRecordError(message, { kind: FailureKind.shape, detail });
 
 /** Shape of a nested numeric/boolean/string array, or a reason why it is ragged or empty. */
 export const arrayShape = (v: unknown[], what: string): number[] => {

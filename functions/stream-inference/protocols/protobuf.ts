@@ -61,6 +61,8 @@ export const decodeMessage = (type: protobuf.Type, value: Uint8Array): protobuf.
     // its Buffer reader would silently cut such a string short.
     message = type.decode(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
   } catch (cause) {
+    // protobufjs says where decoding stopped ("index out of range: 3 + 10 > 12", "invalid wire
+    // type 7 at offset 9") and `verify` names schema fields, never the bytes: both are safe reasons.
     throw new BadRecordError(`value does not decode as ${typeName(type)}: ${(cause as Error).message}`, {
       kind: FailureKind.decode,
       cause,

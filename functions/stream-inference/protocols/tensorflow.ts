@@ -1,4 +1,5 @@
 import type { ModelConfig } from '../config.js';
+import { described, fieldName } from '../reason.js';
 import { type DecodedTensorProto, validateTensorProto } from './grpc-checks.js';
 import { arrayShape, isObject, shapeError } from './json.js';
 import type { ProtocolCodec } from './types.js';
@@ -15,7 +16,7 @@ const validateInputs = (inputs: unknown): void => {
   for (const name of names) {
     const tensor = inputs[name];
     if (!Array.isArray(tensor)) continue; // a scalar input is allowed in the columnar form
-    const size = arrayShape(tensor, `inputs.${name}`)[0];
+    const size = arrayShape(tensor, `inputs.${fieldName(name)}`)[0];
     if (batch !== undefined && size !== batch) throw shapeError('named inputs differ in their batch size');
     batch = size;
   }
@@ -36,12 +37,14 @@ const validatePredictRequest = (message: unknown, model: ModelConfig): void => {
   const request = message as DecodedPredictRequest;
   const name = request.model_spec?.name ?? '';
   if (name === '') throw shapeError('model_spec.name is required');
-  if (name !== model.name) throw shapeError(`model_spec.name '${name}' is not MODEL_NAME '${model.name}'`);
+  if (name !== model.name) {
+    throw shapeError(`model_spec.name (${described(name)}) is not MODEL_NAME '${model.name}'`, name);
+  }
   const names = Object.keys(request.inputs);
   if (names.length === 0) throw shapeError('inputs names no tensor');
   for (const input of names) {
     if (input === '') throw shapeError('inputs has a tensor with an empty name');
-    validateTensorProto(request.inputs[input]!, `inputs['${input}']`);
+    validateTensorProto(request.inputs[input]!, `inputs['${fieldName(input)}']`);
   }
   if (request.output_filter.some((o) => o === '')) throw shapeError('output_filter has an empty name');
 };

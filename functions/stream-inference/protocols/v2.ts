@@ -1,4 +1,5 @@
 import type { ModelConfig } from '../config.js';
+import { described } from '../reason.js';
 import { elementCount, type Int64, int64 } from './grpc-checks.js';
 import { isObject, shapeError } from './json.js';
 import type { ProtocolCodec } from './types.js';
@@ -37,7 +38,7 @@ const validateTensor = (tensor: unknown, at: string): void => {
     throw shapeError(`${at}.shape must be an array of non-negative integers`);
   }
   if (typeof datatype !== 'string' || !DATATYPES.has(datatype)) {
-    throw shapeError(`${at}.datatype '${String(datatype)}' is not a V2 datatype`);
+    throw shapeError(`${at}.datatype (${described(datatype)}) is not a V2 datatype`, String(datatype));
   }
   if (!Array.isArray(data)) throw shapeError(`${at}.data must be an array`);
   const size = shape.reduce((a: number, d: number) => a * d, 1);
@@ -118,7 +119,10 @@ const validateInferRequest = (message: unknown, model: ModelConfig): void => {
   const request = message as DecodedInferRequest;
   if (request.model_name === '') throw shapeError('model_name is required');
   if (request.model_name !== model.name) {
-    throw shapeError(`model_name '${request.model_name}' is not MODEL_NAME '${model.name}'`);
+    throw shapeError(
+      `model_name (${described(request.model_name)}) is not MODEL_NAME '${model.name}'`,
+      request.model_name,
+    );
   }
   const { inputs } = request;
   if (inputs.length === 0) throw shapeError('inputs must be a non-empty list');
@@ -130,7 +134,7 @@ const validateInferRequest = (message: unknown, model: ModelConfig): void => {
     const at = `inputs[${i}]`;
     if (input.name === '') throw shapeError(`${at}.name is required`);
     if (!DATATYPES.has(input.datatype)) {
-      throw shapeError(`${at}.datatype '${input.datatype}' is not a V2 datatype`);
+      throw shapeError(`${at}.datatype (${described(input.datatype)}) is not a V2 datatype`, input.datatype);
     }
     const elements = elementCount(input.shape.map(int64), `${at}.shape`);
     if (raw.length === 0) {

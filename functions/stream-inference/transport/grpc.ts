@@ -1,4 +1,4 @@
-import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { Client, credentials, status as GrpcStatus, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { BadRecordError, FailureKind, ModelFailedError, TransientError } from '../errors.js';
 import { classifyGrpcCode } from '../status.js';
 import type { ModelTransport } from './types.js';
@@ -10,6 +10,8 @@ export interface GrpcTransportOptions {
   /** Full method path, e.g. `/inference.GRPCInferenceService/ModelInfer`. */
   readonly method: string;
   readonly timeoutMs: number;
+  /** Largest answer received: grpc-js refuses a larger one from its length prefix, before reading it. */
+  readonly maxAnswerBytes: number;
 }
 
 const identity = (b: Buffer): Buffer => b;
@@ -28,7 +30,7 @@ export class GrpcTransport implements ModelTransport {
       options.address,
       options.tls ? credentials.createSsl() : credentials.createInsecure(),
       {
-        'grpc.max_receive_message_length': 8 * 1024 * 1024,
+        'grpc.max_receive_message_length': options.maxAnswerBytes,
         'grpc.max_send_message_length': 8 * 1024 * 1024,
         'grpc.keepalive_time_ms': 30_000,
       },
@@ -62,13 +64,29 @@ export class GrpcTransport implements ModelTransport {
   }
 }
 
+/** grpc-js's own words when an answer's length prefix is over `grpc.max_receive_message_length`. */
+const RECEIVED_TOO_LARGE = /^Received message larger than max \((\d+) vs\.? (\d+)\)/;
+
+/**
+ * The error a failed call means. The reason names the status code; the server's `details` (which
+ * may quote the request) are only the detail, logged with LOG_PAYLOADS=true.
+ */
 const classify = (error: ServiceError | null): Error => {
   if (error === null)
     return new TransientError('model sent no answer', { kind: FailureKind.modelUnavailable });
-  const reason = `model answered gRPC ${error.code} (${error.details || error.message})`;
-  const verdict = classifyGrpcCode(error.code);
+  const { code, details } = error;
+  const tooLarge = code === GrpcStatus.RESOURCE_EXHAUSTED ? RECEIVED_TOO_LARGE.exec(details) : null;
+  if (tooLarge !== null) {
+    return new BadRecordError(
+      `model answer of ${tooLarge[1]} bytes exceeds MAX_RECORD_BYTES ${tooLarge[2]}; it was not read`,
+      { kind: FailureKind.tooLarge },
+    );
+  }
+  const reason = `model answered gRPC ${GrpcStatus[code] ?? 'status'} (${code})`;
+  const options = { status: code, detail: details, cause: error };
+  const verdict = classifyGrpcCode(code);
   if (verdict === 'bad-record')
-    return new BadRecordError(reason, { kind: FailureKind.modelRejected, status: error.code });
-  if (verdict === 'model-failed') return new ModelFailedError(reason, { status: error.code, cause: error });
-  return new TransientError(reason, { kind: FailureKind.modelUnavailable, status: error.code, cause: error });
+    return new BadRecordError(reason, { kind: FailureKind.modelRejected, ...options });
+  if (verdict === 'model-failed') return new ModelFailedError(reason, options);
+  return new TransientError(reason, { kind: FailureKind.modelUnavailable, ...options });
 };

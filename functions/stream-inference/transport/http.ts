@@ -1,6 +1,12 @@
-import { type ClientRequest, Agent as HttpAgent, request as httpRequest } from 'node:http';
+import {
+  type ClientRequest,
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingMessage,
+} from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { BadRecordError, FailureKind, ModelFailedError, TransientError } from '../errors.js';
+import { MAX_DETAIL_CHARS } from '../reason.js';
 import { classifyHttpStatus } from '../status.js';
 import type { ModelTransport } from './types.js';
 
@@ -12,9 +18,15 @@ export interface HttpTransportOptions {
   readonly timeoutMs: number;
   /** Kept-alive sockets to the model; matches the batch's call concurrency. */
   readonly connections: number;
+  /**
+   * Most bytes of an answer read: past it the answer is refused as it streams in (the socket is
+   * closed), so one call never holds more than this, whatever the model sends.
+   */
+  readonly maxAnswerBytes: number;
 }
 
-const REASON_BYTES = 512;
+/** Bytes of an error answer's body kept, as the detail logged with LOG_PAYLOADS=true. */
+const DETAIL_BYTES = MAX_DETAIL_CHARS;
 const DEADLINE_PASSED = 'the batch deadline passed';
 
 /**
@@ -28,6 +40,7 @@ export class HttpTransport implements ModelTransport {
   readonly #url: URL;
   readonly #path: string;
   readonly #timeoutMs: number;
+  readonly #maxAnswerBytes: number;
   /** Requests in flight per abort signal (one signal per batch). */
   readonly #inFlight = new WeakMap<AbortSignal, Set<ClientRequest>>();
 
@@ -46,6 +59,7 @@ export class HttpTransport implements ModelTransport {
     this.#url = options.url;
     this.#path = `${options.url.pathname.replace(/\/+$/, '')}${options.path}`;
     this.#timeoutMs = options.timeoutMs;
+    this.#maxAnswerBytes = options.maxAnswerBytes;
   }
 
   infer(body: Buffer, signal?: AbortSignal): Promise<Buffer> {
@@ -64,28 +78,7 @@ export class HttpTransport implements ModelTransport {
             'content-length': body.length,
           },
         },
-        (response) => {
-          const cutShort = (cause: unknown): void =>
-            reject(
-              new TransientError(`model answer cut short: ${describe(cause)}`, {
-                kind: FailureKind.modelUnavailable,
-                cause,
-              }),
-            );
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () => {
-            try {
-              resolve(
-                judge(response.statusCode ?? 0, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)),
-              );
-            } catch (error) {
-              reject(error);
-            }
-          });
-          response.on('error', cutShort);
-          response.on('aborted', () => cutShort(new Error('connection closed mid-answer')));
-        },
+        (response) => readAnswer(req, response, this.#maxAnswerBytes).then(resolve, reject),
       );
       if (signal !== undefined) this.#abortOn(signal, req);
       req.on('timeout', () => req.destroy(new Error(`no answer within MODEL_TIMEOUT_MS ${this.#timeoutMs}`)));
@@ -135,13 +128,73 @@ export class HttpTransport implements ModelTransport {
   }
 }
 
-const judge = (status: number, bytes: Buffer): Buffer => {
+/**
+ * Reads an answer of at most `max` bytes. A success past it is refused as it streams in and the
+ * socket closed, so no call holds more than `max` (plus one chunk); an error answer keeps only its
+ * head, as the detail.
+ */
+const readAnswer = (req: ClientRequest, response: IncomingMessage, max: number): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    const status = response.statusCode ?? 0;
+    const ok = classifyHttpStatus(status) === 'ok';
+    const keep = ok ? max : DETAIL_BYTES;
+    const chunks: Buffer[] = [];
+    let read = 0;
+    let kept = 0;
+    const settle = (): void => {
+      try {
+        resolve(judge(status, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), read));
+      } catch (error) {
+        reject(error);
+      }
+    };
+    const tooLarge = (bytes: number, how: string): void => {
+      reject(
+        new BadRecordError(
+          `model answered HTTP ${status} with a body that exceeds MAX_RECORD_BYTES ${max} (${how}: ${bytes} bytes)`,
+          { kind: FailureKind.tooLarge, status },
+        ),
+      );
+      // The rest of the answer is never read; the socket is closed, not reused.
+      req.destroy();
+    };
+    const cutShort = (cause: unknown): void =>
+      reject(
+        new TransientError(`model answer cut short: ${describe(cause)}`, {
+          kind: FailureKind.modelUnavailable,
+          cause,
+        }),
+      );
+    const declared = Number(response.headers['content-length']);
+    if (ok && declared > max) return tooLarge(declared, 'content-length');
+    response.on('data', (chunk: Buffer) => {
+      read += chunk.length;
+      if (kept < keep) {
+        chunks.push(chunk);
+        kept += chunk.length;
+      }
+      if (read <= max) return;
+      if (ok) return tooLarge(read, 'read before stopping');
+      // An error answer that does not end is still the error its status says.
+      settle();
+      req.destroy();
+    });
+    response.on('end', settle);
+    response.on('error', cutShort);
+    response.on('aborted', () => cutShort(new Error('connection closed mid-answer')));
+  });
+
+/** The answer, or the error its status means: the body (which may quote the request) only as detail. */
+const judge = (status: number, bytes: Buffer, read: number): Buffer => {
   const verdict = classifyHttpStatus(status);
   if (verdict === 'ok') return bytes;
-  const reason = `model answered HTTP ${status}: ${bytes.subarray(0, REASON_BYTES).toString('utf8')}`;
-  if (verdict === 'bad-record') throw new BadRecordError(reason, { kind: FailureKind.modelRejected, status });
-  if (verdict === 'model-failed') throw new ModelFailedError(reason, { status });
-  throw new TransientError(reason, { kind: FailureKind.modelUnavailable, status });
+  const reason = `model answered HTTP ${status} (a body of ${read} bytes)`;
+  const detail = bytes.subarray(0, DETAIL_BYTES).toString('utf8');
+  if (verdict === 'bad-record') {
+    throw new BadRecordError(reason, { kind: FailureKind.modelRejected, status, detail });
+  }
+  if (verdict === 'model-failed') throw new ModelFailedError(reason, { status, detail });
+  throw new TransientError(reason, { kind: FailureKind.modelUnavailable, status, detail });
 };
 
 const describe = (error: unknown): string => {

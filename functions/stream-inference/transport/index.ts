@@ -18,12 +18,17 @@ export const createTransport = async (config: Config, codec: ProtocolCodec): Pro
         path: codec.restPath(config.model),
         timeoutMs,
         connections: concurrency,
+        maxAnswerBytes: config.pipeline.maxRecordBytes,
       });
     case 'lambda': {
       // Set at bundling (lib/bundling.ts): a deployment without a Lambda model leaves the client out.
       if (process.env.MSK_INFERENCE_BUNDLE_LAMBDA_MODEL !== 'false') {
         const { LambdaTransport } = await import('./lambda.js');
-        return LambdaTransport.create({ functionName: endpoint.functionName, timeoutMs });
+        return LambdaTransport.create({
+          functionName: endpoint.functionName,
+          timeoutMs,
+          maxAnswerBytes: config.pipeline.maxRecordBytes,
+        });
       }
       throw new ConfigError(
         'MODEL_ENDPOINT',
@@ -39,6 +44,7 @@ export const createTransport = async (config: Config, codec: ProtocolCodec): Pro
           tls: endpoint.tls,
           method: codec.grpc.method(config.model),
           timeoutMs,
+          maxAnswerBytes: config.pipeline.maxRecordBytes,
         });
       }
       throw new ConfigError('TRANSPORT', 'is grpc, but this function was bundled for rest: deploy it again');

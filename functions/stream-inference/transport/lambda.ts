@@ -1,5 +1,6 @@
 import type { InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { BadRecordError, FailureKind, ModelFailedError, TransientError } from '../errors.js';
+import { fieldName } from '../reason.js';
 import { classifyHttpStatus } from '../status.js';
 import type { ModelTransport } from './types.js';
 
@@ -7,6 +8,11 @@ export interface LambdaTransportOptions {
   /** Function name, ARN or partial ARN, optionally with `:qualifier`. */
   readonly functionName: string;
   readonly timeoutMs: number;
+  /**
+   * Largest answer accepted. Lambda itself bounds a synchronous response (6 MB), so the payload is
+   * only checked, once received.
+   */
+  readonly maxAnswerBytes: number;
   /** For tests and the local runner; Lambda builds its own from the environment. */
   readonly client?: LambdaClient;
 }
@@ -27,6 +33,7 @@ export class LambdaTransport implements ModelTransport {
   readonly #sdk: LambdaSdk;
   readonly #client: LambdaClient;
   readonly #functionName: string;
+  readonly #maxAnswerBytes: number;
 
   /**
    * Imports the SDK on demand. A static import of an external module is hoisted to the top of the
@@ -43,6 +50,7 @@ export class LambdaTransport implements ModelTransport {
       options.client ??
       new sdk.LambdaClient({ maxAttempts: 1, requestHandler: { requestTimeout: options.timeoutMs } });
     this.#functionName = options.functionName;
+    this.#maxAnswerBytes = options.maxAnswerBytes;
   }
 
   async infer(body: Buffer, signal?: AbortSignal): Promise<Buffer> {
@@ -57,11 +65,18 @@ export class LambdaTransport implements ModelTransport {
     }
     const payload = Buffer.from(out.Payload ?? new Uint8Array());
     if (out.FunctionError !== undefined) {
+      // The function's errorMessage often quotes its input (a Python ValueError does): detail only.
       const { errorType, errorMessage } = parseFunctionError(payload);
-      const reason = `model function failed (${errorType}): ${errorMessage}`;
+      const reason = `model function failed (${fieldName(errorType)})`;
       if (TRANSIENT_FUNCTION_ERRORS.has(errorType))
-        throw new TransientError(reason, { kind: FailureKind.modelUnavailable });
-      throw new ModelFailedError(reason);
+        throw new TransientError(reason, { kind: FailureKind.modelUnavailable, detail: errorMessage });
+      throw new ModelFailedError(reason, { detail: errorMessage });
+    }
+    if (payload.length > this.#maxAnswerBytes) {
+      throw new BadRecordError(
+        `model function answered ${payload.length} bytes, which exceeds MAX_RECORD_BYTES ${this.#maxAnswerBytes}`,
+        { kind: FailureKind.tooLarge },
+      );
     }
     return unwrapHttpShape(payload);
   }
@@ -71,18 +86,24 @@ export class LambdaTransport implements ModelTransport {
   }
 }
 
+/**
+ * The error an Invoke API failure means, named by its error code. The service's message is only
+ * the detail: InvalidRequestContentException's quotes the payload it could not parse.
+ */
 const classifyInvokeError = (cause: unknown): Error => {
-  const name = cause instanceof Error ? cause.name : 'Error';
-  const message = cause instanceof Error ? cause.message : String(cause);
+  const name = fieldName(cause instanceof Error ? cause.name : 'Error');
+  const detail = cause instanceof Error ? cause.message : String(cause);
   if (BAD_REQUEST_ERRORS.has(name)) {
-    return new BadRecordError(`Lambda refused the payload (${name}): ${message}`, {
+    return new BadRecordError(`Lambda refused the payload (${name})`, {
       kind: name === 'RequestTooLargeException' ? FailureKind.tooLarge : FailureKind.modelRejected,
+      detail,
       cause,
     });
   }
   // Throttling, service errors, a missing function or missing permission: none is the record's fault.
-  return new TransientError(`Lambda invoke failed (${name}): ${message}`, {
+  return new TransientError(`Lambda invoke failed (${name})`, {
     kind: FailureKind.modelUnavailable,
+    detail,
     cause,
   });
 };
@@ -114,10 +135,10 @@ const unwrapHttpShape = (payload: Buffer): Buffer => {
   const text = typeof body === 'string' ? body : JSON.stringify(body ?? null);
   const verdict = classifyHttpStatus(statusCode);
   if (verdict === 'ok') return Buffer.from(text);
-  const reason = `model function answered ${statusCode}: ${text.slice(0, 512)}`;
-  if (verdict === 'bad-record') {
-    throw new BadRecordError(reason, { kind: FailureKind.modelRejected, status: statusCode });
-  }
-  if (verdict === 'model-failed') throw new ModelFailedError(reason, { status: statusCode });
-  throw new TransientError(reason, { kind: FailureKind.modelUnavailable, status: statusCode });
+  const reason = `model function answered ${statusCode} (a body of ${text.length} chars)`;
+  const options = { status: statusCode, detail: text };
+  if (verdict === 'bad-record')
+    throw new BadRecordError(reason, { kind: FailureKind.modelRejected, ...options });
+  if (verdict === 'model-failed') throw new ModelFailedError(reason, options);
+  throw new TransientError(reason, { kind: FailureKind.modelUnavailable, ...options });
 };

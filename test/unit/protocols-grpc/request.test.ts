@@ -107,8 +107,9 @@ describe.each(PROTOCOLS)('gRPC records of protocol %s', (protocol) => {
     // Assess
     expect(error.kind).toBe('unknown-proto-name');
     expect(error.message).toBe(
-      `'proto-name' '${name}' is not accepted by PROTOCOL ${protocol}; accepted: ${accepted}`,
+      `'proto-name' (a string of ${name.length} chars) is not accepted by PROTOCOL ${protocol}; accepted: ${accepted}`,
     );
+    expect(error.detail).toBe(name);
   });
 
   it("refuses another protocol's request message", async () => {

@@ -121,13 +121,17 @@ describe('inference.ModelInferRequest', () => {
 
   it.each<[string, Record<string, unknown>, string]>([
     ['no model_name', v2({ model_name: '' }), 'model_name is required'],
-    ['another model', v2({ model_name: 'other' }), "model_name 'other' is not MODEL_NAME 'iris'"],
+    [
+      'another model',
+      v2({ model_name: 'other' }),
+      "model_name (a string of 5 chars) is not MODEL_NAME 'iris'",
+    ],
     ['no inputs', v2({ inputs: [] }), 'inputs must be a non-empty list'],
     ['an unnamed input', v2({ inputs: [v2Input({ name: '' })] }), 'inputs[0].name is required'],
     [
       'an unknown datatype',
       v2({ inputs: [v2Input({ datatype: 'FLOAT64' })] }),
-      "inputs[0].datatype 'FLOAT64' is not a V2 datatype",
+      'inputs[0].datatype (a string of 7 chars) is not a V2 datatype',
     ],
     [
       'a negative dimension',
@@ -279,7 +283,7 @@ describe('tensorflow.serving.PredictRequest', () => {
     [
       'another model',
       tf({ model_spec: { name: 'other' } }),
-      "model_spec.name 'other' is not MODEL_NAME 'iris'",
+      "model_spec.name (a string of 5 chars) is not MODEL_NAME 'iris'",
     ],
     ['no inputs', tf({ inputs: {} }), 'inputs names no tensor'],
     [

@@ -111,7 +111,10 @@ describe('v2', () => {
     [{}, /inputs must be a non-empty array/],
     [{ inputs: [] }, /inputs must be a non-empty array/],
     [{ inputs: [{ shape: [1], datatype: 'FP32', data: [1] }] }, /inputs\[0\].name/],
-    [{ inputs: [{ name: 'a', shape: [1], datatype: 'FLOAT', data: [1] }] }, /'FLOAT' is not a V2 datatype/],
+    [
+      { inputs: [{ name: 'a', shape: [1], datatype: 'FLOAT', data: [1] }] },
+      /datatype \(a string of 5 chars\) is not a V2 datatype/,
+    ],
     [
       { inputs: [{ name: 'a', shape: [2, 2], datatype: 'FP32', data: [1, 2, 3] }] },
       /3 values for shape \[2,2\]/,
