@@ -17,6 +17,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { KafkaAuthentication } from './authentication.js';
+import { ignoreL2FunctionRoleDependsOn } from './cfn-lint.js';
 import { handlerEnvironment } from './environment.js';
 import { StreamConfigError } from './errors.js';
 import {
@@ -171,6 +172,7 @@ export class KafkaInferenceStream extends Construct {
       id: 'AwsSolutions-L1',
       reason: 'Pinned to Node.js 22 to match the esbuild target (node22) of the handler bundle.',
     });
+    ignoreL2FunctionRoleDependsOn(this.fn);
 
     this.grantAccess(props, endpoint.invokeArn, props.vpc !== undefined);
 
