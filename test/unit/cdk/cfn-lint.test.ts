@@ -25,7 +25,7 @@ describe('cfn-lint on every synthesized template', () => {
   beforeAll(async () => {
     // GIVEN cfn-lint (installed on first use) and every example manifest and construct variant,
     // synthesized to template JSON
-    ensureCfnLint();
+    await ensureCfnLint();
     vi.stubEnv('CDK_DEFAULT_ACCOUNT', undefined);
     vi.stubEnv('CDK_DEFAULT_REGION', undefined);
     dir = mkdtempSync(join(tmpdir(), 'msk-inference-cfn-lint-'));
