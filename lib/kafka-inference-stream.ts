@@ -18,6 +18,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { KafkaAuthentication } from './authentication.js';
 import { bundleTargetOf, nodejsFunctionBundling } from './bundling.js';
+import { ignoreL2FunctionRoleDependsOn } from './cfn-lint.js';
 import { DEFAULT_KAFKA_CLIENT_ID, handlerEnvironment } from './environment.js';
 import { StreamConfigError } from './errors.js';
 import { EventPollers } from './event-pollers.js';
@@ -162,6 +163,7 @@ export class KafkaInferenceStream extends Construct {
       id: 'AwsSolutions-L1',
       reason: 'Pinned to Node.js 22 to match the esbuild target (node22) of the handler bundle.',
     });
+    ignoreL2FunctionRoleDependsOn(this.fn);
 
     this.grantAccess(props, { invokeArn: endpoint.invokeArn, inVpc: props.vpc !== undefined, clientId });
 

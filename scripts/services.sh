@@ -16,6 +16,8 @@ case "$cmd" in
     need python3 "Python 3.11 runs the model servers"
     bash "$here/services/kafka.sh" up
     bash "$here/services/models.sh" up
+    # Not a service: the CloudFormation linter the unit tests run, installed here so CI's setup has it.
+    bash "$here/setup/cfn-lint.sh"
     ;;
   down)
     bash "$here/services/models.sh" down || true
