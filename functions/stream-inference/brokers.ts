@@ -155,7 +155,8 @@ export const pinBrokers = (
     } catch (error) {
       // The lookup started before this invocation (at cold start) failed transiently: try once
       // more now. One that merely ran past this deadline is still running: the next invocation
-      // awaits it rather than starting a second.
+      // awaits it rather than starting a second. (A failed lookup has already cleared `lookingUp`
+      // here: its handler above was registered on it first, and a promise's reactions run in order.)
       if (!(error instanceof TransientError) || lookingUp === awaited) throw error;
       return before(startLookup(arn), deadline);
     }
