@@ -17,8 +17,16 @@ export type ModelEndpoint =
   | { readonly kind: 'lambda'; readonly functionName: string };
 
 export interface KafkaConfig {
-  /** Undefined means "use the event's bootstrapServers" (the seed's KAFKA_BROKER is optional on Lambda). */
+  /**
+   * KAFKA_BROKER. When neither it nor `clusterArn` is set (local development), the brokers are
+   * pinned to the first event's bootstrapServers for the container's lifetime (see brokers.ts).
+   */
   readonly brokers?: readonly string[];
+  /**
+   * MSK_CLUSTER_ARN: events must come from this cluster, and, without KAFKA_BROKER, the brokers
+   * are looked up from it once per container (GetBootstrapBrokers).
+   */
+  readonly clusterArn?: string;
   readonly inputTopic?: string;
   readonly outputTopic: string;
   readonly errorTopic: string;
@@ -130,6 +138,24 @@ const brokerList = (v: string): string[] => {
   return brokers;
 };
 
+/**
+ * `arn:<partition>:kafka:<region>:<account>:cluster/<name>/<uuid>`, the form the construct accepts
+ * for its cluster ARN (lib/msk-arns.ts), so that whatever it deploys passes here.
+ *
+ * @see https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html#msk-iam-resources
+ */
+const CLUSTER_ARN = /^arn:aws[a-z-]*:kafka:[a-z0-9-]+:\d{12}:cluster\/[^/\s]+\/[^/\s]+$/;
+
+const clusterArn = (v: string): string => {
+  if (!CLUSTER_ARN.test(v)) {
+    throw new ConfigError(
+      'MSK_CLUSTER_ARN',
+      `'${v}' is not an MSK cluster ARN; allowed: arn:<partition>:kafka:<region>:<account>:cluster/<name>/<uuid>`,
+    );
+  }
+  return v;
+};
+
 const parseEndpoint = (raw: string): ModelEndpoint => {
   const name = 'MODEL_ENDPOINT';
   const allowed = 'http(s)://host[:port][/base], grpc(s)://host:port, or lambda:<function name or ARN>';
@@ -211,10 +237,12 @@ export const loadConfig = (env: Env = process.env): Config => {
     throw new ConfigError('KAFKA_SECRET_ARN', `is required when KAFKA_AUTH is ${auth}`);
   }
   const brokers = value(env, 'KAFKA_BROKER');
+  const clusterArnRaw = value(env, 'MSK_CLUSTER_ARN');
 
   return {
     kafka: {
       ...(brokers === undefined ? {} : { brokers: brokerList(brokers) }),
+      ...(clusterArnRaw === undefined ? {} : { clusterArn: clusterArn(clusterArnRaw) }),
       ...(inputTopic === undefined ? {} : { inputTopic }),
       outputTopic,
       errorTopic,

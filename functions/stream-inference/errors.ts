@@ -99,6 +99,21 @@ export class EventShapeError extends Error {
   }
 }
 
+/**
+ * The event does not come from the Kafka cluster the function is configured for (its
+ * `eventSource`, `eventSourceArn` or `bootstrapServers` differ): nothing in it is processed,
+ * published or dead-lettered, and the invocation fails. Names what differed; never a secret.
+ */
+export class EventSourceMismatchError extends Error {
+  /** The event's field that differed. */
+  readonly field: 'eventSource' | 'eventSourceArn' | 'bootstrapServers';
+  constructor(field: EventSourceMismatchError['field'], message: string) {
+    super(`event refused: ${message}`);
+    this.name = 'EventSourceMismatchError';
+    this.field = field;
+  }
+}
+
 /** Time ran out before a transient fault cleared; the records are reported for redelivery. */
 export class RetryBudgetExhaustedError extends TransientError {
   constructor(attempts: number, cause: unknown) {

@@ -1,7 +1,8 @@
 import type { Context } from 'aws-lambda';
+import { type BrokerLookup, brokersOrRedelivery, pinBrokers } from './brokers.js';
 import { coalescerFor } from './coalesce/index.js';
 import type { Config } from './config.js';
-import { ConfigError, detailOf, reasonOf } from './errors.js';
+import { detailOf, reasonOf } from './errors.js';
 import { decodeEvent } from './event.js';
 import { batchItemFailures, countOutcomes, type KafkaBatchResponse, type RecordOutcome } from './outcome.js';
 import { processBatch } from './pipeline.js';
@@ -24,6 +25,8 @@ export interface Stream {
 export interface StreamOverrides {
   readonly transport?: ModelTransport;
   readonly publisher?: Publisher;
+  /** Replaces GetBootstrapBrokers (MSK_CLUSTER_ARN without KAFKA_BROKER). */
+  readonly brokerLookup?: BrokerLookup;
 }
 
 /** Thrown when item failures cannot be reported, so that Lambda retries the whole batch. */
@@ -47,7 +50,8 @@ export const createStream = async (config: Config, overrides: StreamOverrides = 
   const prepare = await loadRequestPreparer(config, codec);
   const records = recordBuilder(config, codec);
   const transport = overrides.transport ?? (await createTransport(config, codec));
-  // KAFKA_BROKER may be left to the event's bootstrapServers, known only at the first invocation.
+  // Pinned from the configuration, never from an event; a cluster lookup starts here, at cold start.
+  const pinning = pinBrokers(config.kafka, overrides.brokerLookup);
   let publisher = overrides.publisher;
   const { safetyMarginMs, reportBatchItemFailures, logPayloads } = config.pipeline;
   const health = { lastSuccessAt: 0 };
@@ -55,14 +59,9 @@ export const createStream = async (config: Config, overrides: StreamOverrides = 
   const coalescer =
     coalesceMaxRecords > 1 ? coalescerFor(config.model.protocol, coalesceMaxRecords) : undefined;
 
-  const publisherFor = (bootstrapServers: string | undefined): Publisher => {
-    if (publisher !== undefined) return publisher;
-    const brokers = config.kafka.brokers ?? bootstrapServers?.split(',').filter((b) => b !== '');
-    if (brokers === undefined || brokers.length === 0) {
-      throw new ConfigError('KAFKA_BROKER', 'is required when the event carries no bootstrapServers');
-    }
+  const publisherFor = (brokers: readonly string[]): Publisher => {
     // MAX_RECORD_BYTES is the bound the user sets to the topics' limit: requests stay within it too.
-    publisher = new KafkaPublisher({
+    publisher ??= new KafkaPublisher({
       brokers,
       kafka: config.kafka,
       maxRequestBytes: config.pipeline.maxRecordBytes,
@@ -74,20 +73,25 @@ export const createStream = async (config: Config, overrides: StreamOverrides = 
     async handle(event, context) {
       const decoded = decodeEvent(event);
       const end = Date.now() + context.getRemainingTimeInMillis();
-      const outcomes = await processBatch(
-        decoded.partitions,
-        {
-          config,
-          prepare,
-          records,
-          transport,
-          publisher: publisherFor(decoded.bootstrapServers),
-          onModelLatency: recordModelLatency,
-          health,
-          ...(coalescer === undefined ? {} : { coalescer }),
-        },
-        { calls: end - safetyMarginMs, publish: end - Math.floor(safetyMarginMs / 4) },
-      );
+      const deadlines = { calls: end - safetyMarginMs, publish: end - Math.floor(safetyMarginMs / 4) };
+      const brokers = await brokersOrRedelivery(pinning, decoded, deadlines.calls);
+      const outcomes =
+        'redeliver' in brokers
+          ? brokers.redeliver
+          : await processBatch(
+              decoded.partitions,
+              {
+                config,
+                prepare,
+                records,
+                transport,
+                publisher: publisherFor(brokers.brokers),
+                onModelLatency: recordModelLatency,
+                health,
+                ...(coalescer === undefined ? {} : { coalescer }),
+              },
+              deadlines,
+            );
       const counts = countOutcomes(outcomes);
       recordCounts(counts);
       logOutcomes(outcomes, logPayloads);

@@ -9,6 +9,8 @@ export const MetricName = {
   recordsDeadLettered: 'RecordsDeadLettered',
   recordsRetried: 'RecordsRetried',
   modelLatency: 'ModelLatency',
+  /** Invocations whose event did not come from the configured cluster (nothing processed). */
+  eventsRefused: 'EventsRefused',
 } as const;
 
 // Service name and namespace come from POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE when set.
@@ -50,4 +52,9 @@ export const recordCounts = (counts: OutcomeCounts): void => {
 /** Called per successful model call; kept until the batch's `recordCounts`. */
 export const recordModelLatency = (ms: number): void => {
   latencies.push(ms);
+};
+
+/** Counts an event refused because it did not come from the configured cluster. */
+export const recordEventRefused = (): void => {
+  metrics.addMetric(MetricName.eventsRefused, MetricUnit.Count, 1);
 };

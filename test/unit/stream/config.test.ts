@@ -35,6 +35,14 @@ describe('loadConfig', () => {
     expect(config.kafka.brokers).toEqual(['10.12.10.16:9094', 'b2:9094']);
   });
 
+  it.each([
+    'arn:aws:kafka:us-east-1:123456789012:cluster/SalesCluster/abcd1234-abcd-cafe-abab-9876543210ab-4',
+    'arn:aws-cn:kafka:cn-north-1:123456789012:cluster/demo/abcd1234-ab12-cd34-ef56-abcdef123456-s1',
+  ])('parses MSK_CLUSTER_ARN %s', (arn) => {
+    expect(loadConfig({ ...base, MSK_CLUSTER_ARN: arn }).kafka.clusterArn).toBe(arn);
+    expect(loadConfig(base).kafka.clusterArn).toBeUndefined();
+  });
+
   it('parses gRPC and Lambda endpoints', () => {
     const grpc = loadConfig({ ...base, TRANSPORT: 'grpc', MODEL_ENDPOINT: 'grpcs://model.internal:8081' });
     const lambda = loadConfig({ ...base, MODEL_ENDPOINT: 'lambda:iris-model' });
@@ -63,6 +71,11 @@ describe('loadConfig', () => {
     [{ KAFKA_INPUT_TOPIC: 'bad topic' }, /^KAFKA_INPUT_TOPIC: 'bad topic' is not a Kafka topic name/],
     [{ KAFKA_INPUT_TOPIC: undefined }, /^KAFKA_ERROR_TOPIC: is required when KAFKA_INPUT_TOPIC is not set/],
     [{ KAFKA_BROKER: 'host-without-port' }, /^KAFKA_BROKER: 'host-without-port' is not host:port/],
+    [
+      { MSK_CLUSTER_ARN: 'arn:aws:lambda:us-east-1:123456789012:function:f' },
+      /^MSK_CLUSTER_ARN: 'arn:aws:lambda:.*' is not an MSK cluster ARN; allowed: arn:<partition>:kafka:<region>:<account>:cluster\/<name>\/<uuid>/,
+    ],
+    [{ MSK_CLUSTER_ARN: 'arn:aws:kafka:us-east-1:123456789012:topic/demo/abcd-1/in' }, /^MSK_CLUSTER_ARN: /],
     [{ KAFKA_AUTH: 'scram-sha-512' }, /^KAFKA_SECRET_ARN: is required when KAFKA_AUTH is scram-sha-512/],
     [{ KAFKA_AUTH: 'kerberos' }, /^KAFKA_AUTH: 'kerberos' is not allowed; allowed: none \| iam/],
     [{ MODEL_CONCURRENCY: '0' }, /^MODEL_CONCURRENCY: '0' is not allowed; an integer from 1 to 1024/],
