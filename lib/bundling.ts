@@ -52,6 +52,8 @@ export interface BundleTarget {
   readonly kafkaAuth: KafkaAuthKind;
   /** Whether MODEL_ENDPOINT may name a Lambda function. */
   readonly lambdaModel: boolean;
+  /** Whether the brokers are looked up with MSK's GetBootstrapBrokers (MSK_CLUSTER_ARN, no KAFKA_BROKER). */
+  readonly clusterLookup: boolean;
 }
 
 const oneOf = <T extends string>(name: string, value: string, allowed: readonly T[]): T => {
@@ -65,12 +67,13 @@ const oneOf = <T extends string>(name: string, value: string, allowed: readonly 
  *
  * @example
  * bundleTargetOf({ TRANSPORT: 'grpc', KAFKA_AUTH: 'iam', MODEL_ENDPOINT: 'grpc://model:8081' });
- * // { transport: 'grpc', kafkaAuth: 'iam', lambdaModel: false }
+ * // { transport: 'grpc', kafkaAuth: 'iam', lambdaModel: false, clusterLookup: false }
  */
 export const bundleTargetOf = (environment: Readonly<Record<string, string | undefined>>): BundleTarget => ({
   transport: oneOf('TRANSPORT', environment['TRANSPORT'] ?? 'rest', TRANSPORTS),
   kafkaAuth: oneOf('KAFKA_AUTH', environment['KAFKA_AUTH'] ?? 'none', KAFKA_AUTH_KINDS),
   lambdaModel: (environment['MODEL_ENDPOINT'] ?? '').startsWith('lambda:'),
+  clusterLookup: environment['MSK_CLUSTER_ARN'] !== undefined && environment['KAFKA_BROKER'] === undefined,
 });
 
 /**
@@ -81,13 +84,14 @@ export const bundleTargetOf = (environment: Readonly<Record<string, string | und
  * Lambda model). Code that is in the bundle but never run still costs a cold start its parse.
  *
  * @example
- * bundleDefine({ transport: 'rest', kafkaAuth: 'iam', lambdaModel: false });
+ * bundleDefine({ transport: 'rest', kafkaAuth: 'iam', lambdaModel: false, clusterLookup: false });
  * // { 'process.env.MSK_INFERENCE_BUNDLE_TRANSPORT': '"rest"', …KAFKA_AUTH: '"iam"', …LAMBDA_MODEL: '"false"' }
  */
 export const bundleDefine = (target: BundleTarget): Record<string, string> => ({
   'process.env.MSK_INFERENCE_BUNDLE_TRANSPORT': JSON.stringify(target.transport),
   'process.env.MSK_INFERENCE_BUNDLE_KAFKA_AUTH': JSON.stringify(target.kafkaAuth),
   'process.env.MSK_INFERENCE_BUNDLE_LAMBDA_MODEL': JSON.stringify(String(target.lambdaModel)),
+  'process.env.MSK_INFERENCE_BUNDLE_CLUSTER_LOOKUP': JSON.stringify(String(target.clusterLookup)),
 });
 
 /**
@@ -96,7 +100,7 @@ export const bundleDefine = (target: BundleTarget): Record<string, string> => ({
  * @example
  * new NodejsFunction(this, 'Function', {
  *   entry,
- *   bundling: nodejsFunctionBundling({ transport: 'rest', kafkaAuth: 'iam', lambdaModel: false }),
+ *   bundling: nodejsFunctionBundling({ transport: 'rest', kafkaAuth: 'iam', lambdaModel: false, clusterLookup: true }),
  * });
  */
 export const nodejsFunctionBundling = (target: BundleTarget): BundlingOptions => ({
@@ -118,7 +122,7 @@ export const nodejsFunctionBundling = (target: BundleTarget): BundlingOptions =>
  * and the output file.
  *
  * @example
- * const target = { transport: 'rest', kafkaAuth: 'none', lambdaModel: false } as const;
+ * const target = { transport: 'rest', kafkaAuth: 'none', lambdaModel: false, clusterLookup: false } as const;
  * await build({ ...esbuildOptions(target), entryPoints: [entry], outfile: 'out/index.mjs' });
  */
 export const esbuildOptions = (target: BundleTarget): BuildOptions => ({

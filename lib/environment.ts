@@ -35,8 +35,11 @@ export const handlerEnvironment = (
   const { source, auth } = inputs;
   const protocol = props.protocol ?? 'seldon';
   const environment: Record<string, string> = {
-    // For MSK the handler takes the brokers from the event, which match the authentication's port.
-    ...(source.kind === 'self-managed' ? { KAFKA_BROKER: source.bootstrapServers.join(',') } : {}),
+    // Brokers come from configuration, never from an event (docs/security.md): for MSK the handler
+    // looks them up once, for the authentication's listener, with the cluster's GetBootstrapBrokers.
+    ...(source.kind === 'self-managed'
+      ? { KAFKA_BROKER: source.bootstrapServers.join(',') }
+      : { MSK_CLUSTER_ARN: source.clusterArn }),
     KAFKA_INPUT_TOPIC: props.inputTopic,
     KAFKA_OUTPUT_TOPIC: props.outputTopic,
     KAFKA_ERROR_TOPIC: inputs.errorTopic,

@@ -52,7 +52,13 @@ export const lookupBootstrapBrokers = async (
   clusterArn: string,
   kafka: Pick<KafkaConfig, 'auth' | 'tls'>,
 ): Promise<string[]> => {
-  // Loaded only when MSK_CLUSTER_ARN is set without KAFKA_BROKER, so other cold starts do not parse it.
+  // Set at bundling (lib/bundling.ts): a deployment with KAFKA_BROKER leaves the Kafka client out.
+  if (process.env.MSK_INFERENCE_BUNDLE_CLUSTER_LOOKUP === 'false') {
+    throw new ConfigError(
+      'MSK_CLUSTER_ARN',
+      'asks for a broker lookup, but this function was bundled with KAFKA_BROKER set: deploy it again',
+    );
+  }
   const { GetBootstrapBrokersCommand, KafkaClient } = await import('@aws-sdk/client-kafka');
   // The cluster's own region: the API answers only there. AWS_ENDPOINT_URL_KAFKA still overrides the endpoint.
   const region = clusterArn.split(':')[3];

@@ -22,6 +22,7 @@ export const localTarget = (transport: Transport): BundleTarget => ({
   transport,
   kafkaAuth: 'none',
   lambdaModel: false,
+  clusterLookup: false,
 });
 
 /**

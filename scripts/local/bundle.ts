@@ -27,7 +27,10 @@ const newestMtime = (dir: string): number =>
     .reduce((max, e) => Math.max(max, statSync(join(e.parentPath, e.name)).mtimeMs), 0);
 
 const sameTarget = (a: BundleTarget, b: BundleTarget): boolean =>
-  a.transport === b.transport && a.kafkaAuth === b.kafkaAuth && a.lambdaModel === b.lambdaModel;
+  a.transport === b.transport &&
+  a.kafkaAuth === b.kafkaAuth &&
+  a.lambdaModel === b.lambdaModel &&
+  a.clusterLookup === b.clusterLookup;
 
 /** The variables of a template's function that are plain strings (not tokens). */
 const stringVariables = (variables: Record<string, unknown> = {}): Record<string, string> =>
@@ -77,7 +80,7 @@ export const findSynthesizedBundle = (
  * `target`.
  *
  * @example
- * const target = { transport: 'rest', kafkaAuth: 'none', lambdaModel: false } as const;
+ * const target = { transport: 'rest', kafkaAuth: 'none', lambdaModel: false, clusterLookup: false } as const;
  * const entry = await buildBundle('/tmp/bundle', target); // '/tmp/bundle/index.mjs'
  */
 export const buildBundle = async (outDir: string, target: BundleTarget): Promise<string> => {

@@ -23,6 +23,7 @@ import type { Transport } from '../../lib/props.js';
 import { buildBundle } from '../../scripts/local/bundle.js';
 import { sampleEnvFile, sampleEventFile } from '../../scripts/local/generate-samples.js';
 import { closeKafkaHelpers, createTopics, deleteTopics, uniqueTopic } from '../helpers/kafka.js';
+import { startFakeKafkaApi } from '../helpers/kafka-api.js';
 
 const run = promisify(execFile);
 
@@ -154,7 +155,12 @@ const MISSING_MODULE = /Cannot find (module|package)|ERR_MODULE_NOT_FOUND|Dynami
 describe('the bundle with no node_modules', () => {
   it('leaves nothing to the runtime, and its folder resolves no package', async () => {
     // Prepare: a bundle in its folder.
-    const dir = await isolatedBundle('probe', { transport: 'rest', kafkaAuth: 'none', lambdaModel: false });
+    const dir = await isolatedBundle('probe', {
+      transport: 'rest',
+      kafkaAuth: 'none',
+      lambdaModel: false,
+      clusterLookup: false,
+    });
 
     // Act: resolve a package the project has, from there.
     const probe = run(process.execPath, ['--input-type=module', '-e', "await import('kafkajs')"], {
@@ -220,5 +226,29 @@ describe('the bundle with no node_modules', () => {
     expect(invokes.length).toBeGreaterThan(0);
     expect(invokes[0]?.path).toMatch(/^\/2015-03-31\/functions\/iris-model\/invocations/);
     expect(invokes[0]?.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDISOLATEDTEST\//);
+  }, 120_000);
+
+  it('with MSK_CLUSTER_ARN and no KAFKA_BROKER looks the brokers up through the bundled Kafka client', async () => {
+    // Prepare: the REST sample environment, the brokers left to MSK's GetBootstrapBrokers (a local
+    // fake answering with the documented response's plaintext field), the cluster the sample event names.
+    const api = await startFakeKafkaApi({ bootstrapBrokerString: '127.0.0.1:9092' });
+    const clusterArn = (
+      JSON.parse(readFileSync(sampleEventFile('v2', 'rest'), 'utf8')) as { eventSourceArn: string }
+    ).eventSourceArn;
+    const { KAFKA_BROKER: _pinnedByLookup, ...sample } = await sampleVariables('rest');
+    const variables = { ...sample, MSK_CLUSTER_ARN: clusterArn, AWS_ENDPOINT_URL_KAFKA: api.endpoint };
+    const dir = await isolatedBundle('rest-cluster-lookup', bundleTargetOf(variables));
+
+    try {
+      // Act
+      const { stderr, response } = await invoke(dir, 'rest', functionEnv(dir, variables));
+
+      // Assess: one signed lookup for that cluster, and every record published to the brokers it named.
+      expect(stderr).not.toMatch(MISSING_MODULE);
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(api.requests).toEqual([{ method: 'GET', clusterArn, signed: true }]);
+    } finally {
+      await api.close();
+    }
   }, 120_000);
 });

@@ -101,6 +101,7 @@ describe('KafkaInferenceStream on MSK with IAM (the default)', () => {
           KAFKA_AUTH: 'iam',
           KAFKA_TLS: 'true',
           KAFKA_CLIENT_ID: 'msk-inference',
+          MSK_CLUSTER_ARN: CLUSTER_ARN,
           MODEL_ENDPOINT: 'http://127.0.0.1:8080',
           MODEL_NAME: 'iris',
           PROTOCOL: 'v2',

@@ -53,13 +53,16 @@ const streamTemplate = (props: (stack: Stack) => Parameters<typeof synthStream>[
   return synthStream(props(stack), stack).template.toJSON();
 };
 
-/** Every example manifest, built by the app (`-c manifest=examples/<file>`). */
+/**
+ * Every example manifest, built by the app (`-c manifest=examples/<file> -c vpcId=…`): their brokers
+ * are private addresses without authentication, which only a VPC reaches.
+ */
 export const EXAMPLE_TARGETS: LintTarget[] = readdirSync(join(REPO_ROOT, 'examples'))
   .filter((f) => f.endsWith('.yaml'))
   .sort()
   .map((f) => ({
     name: `example-${f.replace(/\.yaml$/, '')}`,
-    template: appTemplate({ manifest: join(REPO_ROOT, 'examples', f) }),
+    template: appTemplate({ manifest: join(REPO_ROOT, 'examples', f), ...VPC_CONTEXT }),
   }));
 
 const SEED = join(REPO_ROOT, 'examples', 'tfserving-cifar10.yaml');
@@ -177,8 +180,9 @@ export const CONSTRUCT_TARGETS: LintTarget[] = [
   },
   {
     name: 'stream-self-managed-grpc-seldon-polling-options',
-    template: streamTemplate(() => ({
+    template: streamTemplate((stack) => ({
       bootstrapServers: ['kafka.example.com:9092'],
+      vpc: importedVpc(stack),
       modelEndpoint: 'grpc://seldon.example.com:5000',
       transport: 'grpc',
       protocol: 'seldon',
