@@ -12,7 +12,9 @@ export const FailureKind = {
   tooLarge: 'too-large',
   modelUnavailable: 'model-unavailable',
   modelError: 'model-error',
+  modelTimeout: 'model-timeout',
   publish: 'publish',
+  internal: 'internal',
 } as const;
 export type FailureKind = (typeof FailureKind)[keyof typeof FailureKind];
 
@@ -51,17 +53,67 @@ export class TransientError extends MskInferenceError {
 }
 
 /**
- * The model answered, but with an internal error (HTTP 500, gRPC INTERNAL). It may be passing, or
- * the record may crash the model every time (MLServer and seldon-core answer 500 when the model's
- * code raises on an input). Retried a few times; if the model kept answering other records
- * meanwhile, the record is the cause and is dead-lettered, otherwise it is left for redelivery.
+ * The model failed on this record in a way the record itself may cause, every time. Retried a few
+ * times; if the model kept answering other records meanwhile, the record is the cause and is
+ * dead-lettered, otherwise (the model answers nothing) it is left for redelivery.
  */
-export class ModelFailedError extends TransientError {
+export class SuspectRecordError extends TransientError {
+  constructor(message: string, options: { kind: FailureKind; status?: number | undefined; cause?: unknown }) {
+    super(message, options);
+    this.name = 'SuspectRecordError';
+  }
+}
+
+/**
+ * The model answered with an internal error (HTTP 500, gRPC INTERNAL): passing, or the record
+ * crashes the model (MLServer and seldon-core answer 500 when the model's code raises on an input).
+ */
+export class ModelFailedError extends SuspectRecordError {
   constructor(message: string, options: { status?: number; cause?: unknown } = {}) {
     super(message, { kind: FailureKind.modelError, ...options });
     this.name = 'ModelFailedError';
   }
 }
+
+/**
+ * The model did not answer within MODEL_TIMEOUT_MS: overloaded, down, or stuck on this record (an
+ * input that sends the model's code into a long loop) while it answers the others.
+ */
+export class ModelTimeoutError extends SuspectRecordError {
+  constructor(message: string, options: { status?: number; cause?: unknown } = {}) {
+    super(message, { kind: FailureKind.modelTimeout, ...options });
+    this.name = 'ModelTimeoutError';
+  }
+}
+
+/**
+ * A step of the function itself failed on this record (a bug, or an input our code cannot handle,
+ * such as JSON nested too deep to serialize). The same bytes fail the same way on every redelivery,
+ * so the record is dead-lettered: retried, it would block its partition for good.
+ */
+export class InternalError extends MskInferenceError {
+  constructor(step: string, cause: unknown) {
+    const what = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    super(`${step} failed inside the function: ${what}`, {
+      kind: FailureKind.internal,
+      retriable: false,
+      cause,
+    });
+    this.name = 'InternalError';
+  }
+}
+
+/**
+ * Errors that mean a bug or an input our code cannot handle, never a passing fault: retrying burns
+ * the time budget for nothing.
+ *
+ * @see https://github.com/tulios/kafkajs/blob/master/src/retry/index.js (`isErrorRetriable`)
+ */
+export const isProgrammingError = (error: unknown): boolean =>
+  error instanceof TypeError ||
+  error instanceof RangeError ||
+  error instanceof ReferenceError ||
+  error instanceof SyntaxError;
 
 /** A configuration value is missing or invalid; raised once, at cold start. */
 export class ConfigError extends Error {
@@ -93,6 +145,9 @@ export class RetryBudgetExhaustedError extends TransientError {
   }
 }
 
-/** Unknown errors (a bug, an unexpected library failure) are treated as transient: never dead-letter a good record. */
+/**
+ * Programming errors are not retried (see `isProgrammingError`); other unknown errors (an
+ * unexpected library failure) are treated as transient: never dead-letter a good record.
+ */
 export const isRetriable = (error: unknown): boolean =>
-  error instanceof MskInferenceError ? error.retriable : true;
+  error instanceof MskInferenceError ? error.retriable : !isProgrammingError(error);

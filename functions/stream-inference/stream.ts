@@ -10,6 +10,7 @@ import { KafkaPublisher, type Publisher } from './publisher.js';
 import { recordBuilder } from './records.js';
 import { loadRequestPreparer } from './request.js';
 import { logger, recordCounts, recordModelLatency } from './telemetry.js';
+import { TimeoutBudget } from './timeouts.js';
 import { createTransport, type ModelTransport } from './transport/index.js';
 
 /** The part of Lambda's context the stream reads; the local runner supplies the same. */
@@ -50,6 +51,7 @@ export const createStream = async (config: Config, overrides: StreamOverrides = 
   let publisher = overrides.publisher;
   const { safetyMarginMs, reportBatchItemFailures, logPayloads } = config.pipeline;
   const health = { lastSuccessAt: 0 };
+  const timeouts = new TimeoutBudget();
   const { coalesceMaxRecords } = config.model;
   const coalescer =
     coalesceMaxRecords > 1 ? coalescerFor(config.model.protocol, coalesceMaxRecords) : undefined;
@@ -83,6 +85,7 @@ export const createStream = async (config: Config, overrides: StreamOverrides = 
           publisher: publisherFor(decoded.bootstrapServers),
           onModelLatency: recordModelLatency,
           health,
+          timeouts,
           ...(coalescer === undefined ? {} : { coalescer }),
         },
         { calls: end - safetyMarginMs, publish: end - Math.floor(safetyMarginMs / 4) },
@@ -107,12 +110,11 @@ const logOutcomes = (outcomes: readonly RecordOutcome[], logPayloads: boolean): 
     const where = { topic: o.record.topic, partition: o.record.partition, offset: o.record.offset };
     const payload = logPayloads ? { value: o.record.value?.toString('utf8') } : {};
     if (o.status === 'dead-lettered') {
-      logger.warn('record dead-lettered', {
-        ...where,
-        kind: o.error.kind,
-        reason: o.error.message,
-        ...payload,
-      });
+      const line = { ...where, kind: o.error.kind, reason: o.error.message, ...payload };
+      // A failure inside the function is a bug to fix: its stack goes to the log (never to the topic).
+      if (o.error.kind === 'internal')
+        logger.error('record dead-lettered', { ...line, error: o.error.cause });
+      else logger.warn('record dead-lettered', line);
     } else if (firstRetry) {
       // One line per batch is enough: every later record of the partition shares the cause.
       firstRetry = false;

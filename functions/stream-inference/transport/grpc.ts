@@ -1,6 +1,12 @@
 import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
-import { BadRecordError, FailureKind, ModelFailedError, TransientError } from '../errors.js';
-import { classifyGrpcCode } from '../status.js';
+import {
+  BadRecordError,
+  FailureKind,
+  ModelFailedError,
+  ModelTimeoutError,
+  TransientError,
+} from '../errors.js';
+import { classifyGrpcCode, GrpcCode } from '../status.js';
 import type { ModelTransport } from './types.js';
 
 export interface GrpcTransportOptions {
@@ -70,5 +76,8 @@ const classify = (error: ServiceError | null): Error => {
   if (verdict === 'bad-record')
     return new BadRecordError(reason, { kind: FailureKind.modelRejected, status: error.code });
   if (verdict === 'model-failed') return new ModelFailedError(reason, { status: error.code, cause: error });
+  // Our own deadline (MODEL_TIMEOUT_MS): the model did not answer this call in time.
+  if (error.code === GrpcCode.DEADLINE_EXCEEDED)
+    return new ModelTimeoutError(reason, { status: error.code, cause: error });
   return new TransientError(reason, { kind: FailureKind.modelUnavailable, status: error.code, cause: error });
 };

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig, type Protocol } from '../../../functions/stream-inference/config.js';
 import type { LambdaKafkaEvent } from '../../../functions/stream-inference/event.js';
+import { decodeEvent } from '../../../functions/stream-inference/event.js';
+import { processBatch } from '../../../functions/stream-inference/pipeline.js';
+import { codecFor } from '../../../functions/stream-inference/protocols/index.js';
+import { type RecordBuilder, recordBuilder } from '../../../functions/stream-inference/records.js';
+import { requestPreparer } from '../../../functions/stream-inference/request.js';
 import { createStream } from '../../../functions/stream-inference/stream.js';
+import { TimeoutBudget } from '../../../functions/stream-inference/timeouts.js';
 import type { ModelTransport } from '../../../functions/stream-inference/transport/index.js';
 import { lambdaContext, mskEvent, type RecordSpec } from '../../helpers/factories.js';
 import { FakeModel, FakePublisher, RowModel } from '../../helpers/fakes.js';
@@ -194,4 +200,82 @@ describe('hostile nesting with COALESCE_MAX_RECORDS', () => {
       expect(publisher.published).toHaveLength(5);
     },
   );
+});
+
+/** A model transport with a bug: it throws a TypeError on requests holding "bug", answers the rest. */
+class BuggyTransport extends FakeModel {
+  override async infer(body: Buffer): Promise<Buffer> {
+    if (body.includes('bug')) {
+      this.calls++;
+      throw new TypeError("Cannot read properties of undefined (reading 'data')");
+    }
+    return super.infer(body);
+  }
+}
+
+describe('a failure inside the function is that record’s fate', () => {
+  it('dead-letters a record a programming error fails on, as internal, at once, and goes on', async () => {
+    // Prepare
+    const model = new BuggyTransport();
+    const { stream, publisher } = await setup({}, model);
+    const bug = JSON.stringify({ data: { names: ['bug'], ndarray: [[1, 2, 3, 4]] } });
+    const specs: RecordSpec[] = [
+      { offset: 0, value: good(0) },
+      { offset: 1, value: bug },
+      { offset: 2, value: good(2) },
+    ];
+
+    // Act
+    const response = await stream.handle(mskEvent(specs), lambdaContext());
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    const [err] = publisher.on('err');
+    expect(String(own(err!, 'msk-inference-error-kind'))).toBe('internal');
+    expect(String(own(err!, 'msk-inference-error'))).toMatch(/TypeError: Cannot read properties/);
+    expect(publisher.on('out').map(source)).toEqual(['in/0/0', 'in/0/2']);
+    expect(model.calls).toBe(3);
+  });
+
+  it('dead-letters a record whose output record cannot be built, as internal, and publishes its neighbours', async () => {
+    // Prepare
+    const cfg = config();
+    const codec = codecFor('seldon');
+    const real = recordBuilder(cfg, codec);
+    const records: RecordBuilder = {
+      ...real,
+      output: (record, body) => {
+        if (record.offset === 1) throw new RangeError('Invalid array length');
+        return real.output(record, body);
+      },
+    };
+    const publisher = new FakePublisher();
+    const { partitions } = decodeEvent(
+      mskEvent([0, 1, 2].map((offset) => ({ offset, value: good(offset) }))),
+    );
+    const deps = {
+      config: cfg,
+      prepare: requestPreparer(cfg, codec),
+      records,
+      transport: new FakeModel(),
+      publisher,
+      health: { lastSuccessAt: 0 },
+      timeouts: new TimeoutBudget(),
+    };
+
+    // Act
+    const outcomes = await processBatch(partitions, deps, {
+      calls: Date.now() + 5_000,
+      publish: Date.now() + 5_000,
+    });
+
+    // Assess
+    expect(outcomes.map((o) => o.status)).toEqual(['published', 'dead-lettered', 'published']);
+    const [err] = publisher.on('err');
+    expect(String(own(err!, 'msk-inference-error-kind'))).toBe('internal');
+    expect(String(own(err!, 'msk-inference-error'))).toMatch(
+      /output record.*RangeError: Invalid array length/,
+    );
+    expect(err!.value?.toString()).toBe(good(1));
+  });
 });
