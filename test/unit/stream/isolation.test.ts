@@ -279,3 +279,23 @@ describe('a failure inside the function is that record’s fate', () => {
     expect(err!.value?.toString()).toBe(good(1));
   });
 });
+
+describe('nesting costs time in proportion to the request', () => {
+  it.each(['seldon', 'tensorflow'] as const)(
+    '%s: a request nested 60 levels deep is checked at once',
+    async (protocol) => {
+      // Prepare
+      const { stream, publisher } = await setup({ PROTOCOL: protocol, MODEL_NAME: 'iris' });
+      const deep =
+        protocol === 'seldon' ? `{"data":{"ndarray":${nested(60)}}}` : `{"instances":${nested(60)}}`;
+
+      // Act
+      const response = await stream.handle(mskEvent([{ offset: 0, value: deep }]), lambdaContext());
+
+      // Assess
+      expect(response.batchItemFailures).toEqual([]);
+      expect(publisher.published).toHaveLength(1);
+    },
+    2_000,
+  );
+});

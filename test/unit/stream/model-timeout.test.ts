@@ -1,8 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Server as GrpcServer, ServerCredentials } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../functions/stream-inference/config.js';
+import { ModelTimeoutError } from '../../../functions/stream-inference/errors.js';
 import { createStream, type Stream } from '../../../functions/stream-inference/stream.js';
+import { GrpcTransport } from '../../../functions/stream-inference/transport/grpc.js';
 import { lambdaContext, mskEvent, type RecordSpec } from '../../helpers/factories.js';
 import { FakePublisher } from '../../helpers/fakes.js';
 
@@ -107,5 +110,39 @@ describe('a record the model times out on', () => {
     }
     expect(publisher.published).toEqual([]);
     await stream.close();
+  });
+});
+
+describe('gRPC: a call past MODEL_TIMEOUT_MS', () => {
+  it('fails with a model timeout (DEADLINE_EXCEEDED), not as the model being unavailable', async () => {
+    // Prepare: a server that takes every call and never answers.
+    const grpcServer = new GrpcServer();
+    grpcServer.register(
+      '/test.Hang/Call',
+      () => undefined,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      'unary',
+    );
+    const port = await new Promise<number>((resolve, reject) =>
+      grpcServer.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) =>
+        e ? reject(e) : resolve(p),
+      ),
+    );
+    const transport = new GrpcTransport({
+      address: `127.0.0.1:${port}`,
+      tls: false,
+      method: '/test.Hang/Call',
+      timeoutMs: MODEL_TIMEOUT_MS,
+    });
+
+    // Act
+    const error = await transport.infer(Buffer.from('x')).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(ModelTimeoutError);
+    expect(error).toMatchObject({ kind: 'model-timeout', status: 4 });
+    await transport.close();
+    grpcServer.forceShutdown();
   });
 });
