@@ -14,7 +14,9 @@ export const FailureKind = {
   tooLarge: 'too-large',
   modelUnavailable: 'model-unavailable',
   modelError: 'model-error',
+  modelTimeout: 'model-timeout',
   publish: 'publish',
+  internal: 'internal',
 } as const;
 export type FailureKind = (typeof FailureKind)[keyof typeof FailureKind];
 
@@ -69,17 +71,68 @@ export class TransientError extends MskInferenceError {
 }
 
 /**
- * The model answered, but with an internal error (HTTP 500, gRPC INTERNAL). It may be passing, or
- * the record may crash the model every time (MLServer and seldon-core answer 500 when the model's
- * code raises on an input). Retried a few times; if the model kept answering other records
- * meanwhile, the record is the cause and is dead-lettered, otherwise it is left for redelivery.
+ * The model failed on this record in a way the record itself may cause, every time. Retried a few
+ * times; if the model kept answering other records meanwhile, the record is the cause and is
+ * dead-lettered, otherwise (the model answers nothing) it is left for redelivery.
  */
-export class ModelFailedError extends TransientError {
+export class SuspectRecordError extends TransientError {
+  constructor(message: string, options: FailureOptions) {
+    super(message, options);
+    this.name = 'SuspectRecordError';
+  }
+}
+
+/**
+ * The model answered with an internal error (HTTP 500, gRPC INTERNAL): passing, or the record
+ * crashes the model (MLServer and seldon-core answer 500 when the model's code raises on an input).
+ */
+export class ModelFailedError extends SuspectRecordError {
   constructor(message: string, options: Omit<FailureOptions, 'kind'> = {}) {
     super(message, { kind: FailureKind.modelError, ...options });
     this.name = 'ModelFailedError';
   }
 }
+
+/**
+ * The model did not answer within MODEL_TIMEOUT_MS: overloaded, down, or stuck on this record (an
+ * input that sends the model's code into a long loop) while it answers the others.
+ */
+export class ModelTimeoutError extends SuspectRecordError {
+  constructor(message: string, options: Omit<FailureOptions, 'kind'> = {}) {
+    super(message, { kind: FailureKind.modelTimeout, ...options });
+    this.name = 'ModelTimeoutError';
+  }
+}
+
+/**
+ * A step of the function itself failed on this record (a bug, or an input our code cannot handle,
+ * such as JSON nested too deep to serialize). The same bytes fail the same way on every redelivery,
+ * so the record is dead-lettered: retried, it would block its partition for good.
+ */
+export class InternalError extends MskInferenceError {
+  constructor(step: string, cause: unknown) {
+    // A runtime error's message may quote the record (a property name, a value): it is the detail.
+    super(`${step} failed inside the function: ${reasonOf(cause)}`, {
+      kind: FailureKind.internal,
+      retriable: false,
+      detail: detailOf(cause),
+      cause,
+    });
+    this.name = 'InternalError';
+  }
+}
+
+/**
+ * Errors that mean a bug or an input our code cannot handle, never a passing fault: retrying burns
+ * the time budget for nothing.
+ *
+ * @see https://github.com/tulios/kafkajs/blob/master/src/retry/index.js (`isErrorRetriable`)
+ */
+export const isProgrammingError = (error: unknown): boolean =>
+  error instanceof TypeError ||
+  error instanceof RangeError ||
+  error instanceof ReferenceError ||
+  error instanceof SyntaxError;
 
 /** A configuration value is missing or invalid; raised once, at cold start. */
 export class ConfigError extends Error {
@@ -127,9 +180,12 @@ export class RetryBudgetExhaustedError extends TransientError {
   }
 }
 
-/** Unknown errors (a bug, an unexpected library failure) are treated as transient: never dead-letter a good record. */
+/**
+ * Programming errors are not retried (see `isProgrammingError`); other unknown errors (an
+ * unexpected library failure) are treated as transient: never dead-letter a good record.
+ */
 export const isRetriable = (error: unknown): boolean =>
-  error instanceof MskInferenceError ? error.retriable : true;
+  error instanceof MskInferenceError ? error.retriable : !isProgrammingError(error);
 
 /**
  * What may be logged of any error as its reason: the message of ours (our words, see reason.ts),

@@ -10,6 +10,7 @@ import {
 } from 'kafkajs';
 import type { KafkaConfig } from './config.js';
 import { detailOf, FailureKind, reasonOf, TransientError } from './errors.js';
+import { type HeaderMap, headerEntries, headerMap } from './headers.js';
 import { connectionOptions } from './kafka-auth.js';
 import { logger } from './telemetry.js';
 
@@ -18,7 +19,8 @@ export interface OutboundRecord {
   readonly topic: string;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
-  readonly headers: Readonly<Record<string, Buffer | string | Array<Buffer | string>>>;
+  /** Without a prototype (see `headerMap`): any name is an ordinary header name. */
+  readonly headers: HeaderMap;
 }
 
 /**
@@ -51,9 +53,8 @@ const HEADER_FRAMING_BYTES = 10;
 
 const framedBytes = (r: OutboundRecord): number => {
   let n = RECORD_FRAMING_BYTES + (r.key?.length ?? 0) + (r.value?.length ?? 0);
-  for (const [name, v] of Object.entries(r.headers)) {
-    for (const x of Array.isArray(v) ? v : [v])
-      n += HEADER_FRAMING_BYTES + name.length + Buffer.byteLength(x);
+  for (const [name, x] of headerEntries(r.headers)) {
+    n += HEADER_FRAMING_BYTES + Buffer.byteLength(name) + Buffer.byteLength(x);
   }
   return n;
 };
@@ -152,7 +153,7 @@ export class KafkaPublisher implements Publisher {
       const byTopic = new Map<string, Message[]>();
       for (const r of chunk) {
         const list = byTopic.get(r.topic) ?? [];
-        list.push({ key: r.key, value: r.value, headers: { ...r.headers } });
+        list.push({ key: r.key, value: r.value, headers: headerMap(Object.entries(r.headers)) });
         byTopic.set(r.topic, list);
       }
       return {

@@ -1,6 +1,7 @@
 import type { Config } from './config.js';
 import { BadRecordError, FailureKind, type MskInferenceError } from './errors.js';
 import { type InputRecord, sourceOf } from './event.js';
+import { type HeaderMap, headerBytes, headerMap, inputHeaderMap } from './headers.js';
 import type { ProtocolCodec } from './protocols/index.js';
 import type { OutboundRecord } from './publisher.js';
 import { capped } from './reason.js';
@@ -30,16 +31,6 @@ export interface RecordBuilder {
   oversize(output: OutboundRecord): BadRecordError | undefined;
 }
 
-type HeaderMap = Record<string, Buffer | string | Array<Buffer | string>>;
-
-const headerBytes = (headers: Readonly<HeaderMap>): number => {
-  let n = 0;
-  for (const [name, v] of Object.entries(headers)) {
-    for (const x of Array.isArray(v) ? v : [v]) n += Buffer.byteLength(name) + Buffer.byteLength(x);
-  }
-  return n;
-};
-
 /**
  * Key, value and header bytes of a record: what MAX_RECORD_BYTES bounds on the way out. The broker
  * counts a little more (record batch framing, ~70 bytes, and a few bytes per record and header), which
@@ -48,24 +39,9 @@ const headerBytes = (headers: Readonly<HeaderMap>): number => {
 export const recordBytes = (r: Pick<OutboundRecord, 'key' | 'value' | 'headers'>): number =>
   (r.key?.length ?? 0) + (r.value?.length ?? 0) + headerBytes(r.headers);
 
-const REPLACED_ON_OUTPUT = new Set<string>([Headers.source, Headers.contentType, PROTO_NAME_HEADER]);
-const REPLACED_ON_ERROR = new Set<string>([
-  Headers.source,
-  Headers.error,
-  Headers.errorKind,
-  Headers.status,
-  Headers.truncated,
-]);
-
-const inputHeaders = (record: InputRecord, drop: ReadonlySet<string>): Record<string, Buffer | Buffer[]> => {
-  const out: Record<string, Buffer | Buffer[]> = {};
-  for (const { name, value } of record.headers) {
-    if (drop.has(name)) continue;
-    const seen = out[name];
-    out[name] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
-  }
-  return out;
-};
+// Every `msk-inference-*` name is dropped as well (inputHeaderMap): only ours may carry them.
+const REPLACED_ON_OUTPUT = new Set<string>([Headers.contentType, PROTO_NAME_HEADER]);
+const REPLACED_ON_ERROR = new Set<string>();
 
 /**
  * @example
@@ -75,42 +51,47 @@ const inputHeaders = (record: InputRecord, drop: ReadonlySet<string>): Record<st
 export const recordBuilder = (config: Config, codec: ProtocolCodec): RecordBuilder => {
   const { outputTopic, errorTopic } = config.kafka;
   const maxRecordBytes = config.pipeline.maxRecordBytes;
-  const outputHeaders: Record<string, string> =
+  const outputHeaders: ReadonlyArray<readonly [string, string]> =
     config.model.transport === 'rest'
-      ? { [Headers.contentType]: 'application/json' }
-      : { [Headers.contentType]: 'application/x-protobuf', [PROTO_NAME_HEADER]: codec.grpc.responseType };
+      ? [[Headers.contentType, 'application/json']]
+      : [
+          [Headers.contentType, 'application/x-protobuf'],
+          [PROTO_NAME_HEADER, codec.grpc.responseType],
+        ];
   return {
     output: (record, body) => ({
       topic: outputTopic,
       key: record.key,
       value: body,
-      headers: {
-        ...inputHeaders(record, REPLACED_ON_OUTPUT),
+      headers: headerMap([
+        ...Object.entries(inputHeaderMap(record.headers, REPLACED_ON_OUTPUT)),
         ...outputHeaders,
-        [Headers.source]: sourceOf(record),
-      },
+        [Headers.source, sourceOf(record)],
+      ]),
     }),
     error: (record, error) => {
       const value = record.value;
       const status = error.status;
       const reason = capped(error.message);
-      const ours = (note = ''): HeaderMap => ({
-        [Headers.error]: reason + note,
-        [Headers.errorKind]: error.kind,
-        ...(status === undefined ? {} : { [Headers.status]: String(status) }),
-        [Headers.source]: sourceOf(record),
-      });
+      const ours = (note = ''): Array<[string, string]> => [
+        [Headers.error, reason + note],
+        [Headers.errorKind, error.kind],
+        ...(status === undefined ? [] : [[Headers.status, String(status)] as [string, string]]),
+        [Headers.source, sourceOf(record)],
+      ];
       // An error record the broker refuses would fail the whole publish, on every redelivery: the
       // value gets what the key and every header leave of MAX_RECORD_BYTES (its head still helps).
       const keyBytes = record.key?.length ?? 0;
       const mark = Buffer.byteLength(Headers.truncated) + String(value?.length ?? 0).length;
-      const kept = inputHeaders(record, REPLACED_ON_ERROR);
+      const kept = inputHeaderMap(record.headers, REPLACED_ON_ERROR);
       const keptBytes = headerBytes(kept);
-      let headers: HeaderMap = { ...kept, ...ours() };
+      let headers: HeaderMap = headerMap([...Object.entries(kept), ...ours()]);
       let room = maxRecordBytes - keyBytes - headerBytes(headers);
       if (room < (value?.length ?? 0) && room - mark < 0 && keptBytes > 0) {
         // The input's own headers leave no room at all: drop them rather than the record.
-        headers = ours(`; the input's headers (${keptBytes} bytes) were dropped to fit MAX_RECORD_BYTES`);
+        headers = headerMap(
+          ours(`; the input's headers (${keptBytes} bytes) were dropped to fit MAX_RECORD_BYTES`),
+        );
         room = maxRecordBytes - keyBytes - headerBytes(headers);
       }
       const truncated = value !== null && value.length > room;
@@ -118,7 +99,9 @@ export const recordBuilder = (config: Config, codec: ProtocolCodec): RecordBuild
         topic: errorTopic,
         key: record.key,
         value: truncated ? value.subarray(0, Math.max(0, room - mark)) : value,
-        headers: { ...headers, ...(truncated ? { [Headers.truncated]: String(value.length) } : {}) },
+        headers: truncated
+          ? headerMap([...Object.entries(headers), [Headers.truncated, String(value.length)]])
+          : headers,
       };
     },
     oversize: (output) => {

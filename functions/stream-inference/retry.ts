@@ -1,4 +1,4 @@
-import { isRetriable, ModelFailedError, RetryBudgetExhaustedError } from './errors.js';
+import { isRetriable, RetryBudgetExhaustedError, SuspectRecordError } from './errors.js';
 
 export interface RetryOptions {
   /** First backoff ceiling; doubles each attempt ("full jitter": the wait is random below it). */
@@ -7,10 +7,12 @@ export interface RetryOptions {
   /** Epoch ms after which no attempt starts and no wait may end. */
   readonly deadline: number;
   /**
-   * Attempts after which a `ModelFailedError` is rethrown as is, so the caller can decide whether
-   * the record is poison: a model that fails on the same input three times will not stop doing so.
+   * Attempts after which a `SuspectRecordError` (model error, model timeout) is rethrown as is, so
+   * the caller can decide whether the record is poison: a model that fails on the same input three
+   * times will not stop doing so. A function decides per error (a budget kept across invocations).
+   * @default 3
    */
-  readonly modelFailedAttempts?: number;
+  readonly suspectAttempts?: number | ((error: SuspectRecordError) => number);
   /**
    * Handed to every attempt instead of a timeout signal of its own; it must fire at `deadline`. A
    * batch shares one (one timer), where a signal per attempt costs a timer per model call.
@@ -44,7 +46,10 @@ export const withRetry = async <T>(
       return await attempt(options.signal ?? AbortSignal.timeout(remaining), n);
     } catch (error) {
       if (!isRetriable(error)) throw error;
-      if (error instanceof ModelFailedError && n >= (options.modelFailedAttempts ?? 3)) throw error;
+      if (error instanceof SuspectRecordError) {
+        const limit = options.suspectAttempts ?? 3;
+        if (n >= (typeof limit === 'number' ? limit : limit(error))) throw error;
+      }
       const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** (n - 1));
       const wait = Math.floor(random() * ceiling);
       if (now() + wait >= options.deadline) throw new RetryBudgetExhaustedError(n, error);

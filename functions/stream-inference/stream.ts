@@ -12,6 +12,7 @@ import { capped, MAX_DETAIL_CHARS } from './reason.js';
 import { recordBuilder } from './records.js';
 import { loadRequestPreparer } from './request.js';
 import { logger, recordCounts, recordModelLatency } from './telemetry.js';
+import { TimeoutBudget } from './timeouts.js';
 import { createTransport, type ModelTransport } from './transport/index.js';
 
 /** The part of Lambda's context the stream reads; the local runner supplies the same. */
@@ -55,6 +56,7 @@ export const createStream = async (config: Config, overrides: StreamOverrides = 
   let publisher = overrides.publisher;
   const { safetyMarginMs, reportBatchItemFailures, logPayloads } = config.pipeline;
   const health = { lastSuccessAt: 0 };
+  const timeouts = new TimeoutBudget();
   const { coalesceMaxRecords } = config.model;
   const coalescer =
     coalesceMaxRecords > 1 ? coalescerFor(config.model.protocol, coalesceMaxRecords) : undefined;
@@ -88,6 +90,7 @@ export const createStream = async (config: Config, overrides: StreamOverrides = 
                 publisher: publisherFor(brokers.brokers),
                 onModelLatency: recordModelLatency,
                 health,
+                timeouts,
                 ...(coalescer === undefined ? {} : { coalescer }),
               },
               deadlines,
@@ -124,12 +127,12 @@ const logOutcomes = (outcomes: readonly RecordOutcome[], logPayloads: boolean): 
         }
       : {};
     if (o.status === 'dead-lettered') {
-      logger.warn('record dead-lettered', {
-        ...where,
-        kind: o.error.kind,
-        reason: reasonOf(o.error),
-        ...payload,
-      });
+      const line = { ...where, kind: o.error.kind, reason: reasonOf(o.error), ...payload };
+      // A failure inside the function is a bug to fix: its stack frames go to the log (never to the
+      // topic), without the message line, which may quote the record.
+      if (o.error.kind === 'internal')
+        logger.error('record dead-lettered', { ...line, stack: framesOf(o.error.cause) });
+      else logger.warn('record dead-lettered', line);
     } else if (firstRetry) {
       // One line per batch is enough: every later record of the partition shares the cause.
       firstRetry = false;
@@ -137,3 +140,7 @@ const logOutcomes = (outcomes: readonly RecordOutcome[], logPayloads: boolean): 
     }
   }
 };
+
+/** The stack of an error without its first line (`Name: message`). */
+const framesOf = (error: unknown): string | undefined =>
+  error instanceof Error ? error.stack?.split('\n').slice(1).join('\n') : undefined;

@@ -350,12 +350,22 @@ export async function readToEnd(topic: string, opts: ReadOptions = {}): Promise<
   return read.sort((x, y) => x.partition - y.partition || x.offset - y.offset);
 }
 
-/** kafkajs headers (string, Buffer or arrays of them) as Buffers. */
+/**
+ * kafkajs headers (string, Buffer or arrays of them) as Buffers, in an object without a prototype.
+ * kafkajs' record decoder builds headers in a plain object (`obj[key] === undefined ? value : …`): a
+ * header named `constructor`, `toString` or `__proto__` first reads back Object.prototype's member
+ * and comes out as `[<that member>, value]`. Only Buffers and strings are header values; the rest
+ * is that artefact and is dropped.
+ */
 function normalizeHeaders(headers: IHeaders | undefined): Record<string, Buffer | Buffer[]> {
-  const out: Record<string, Buffer | Buffer[]> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
+  const out = Object.create(null) as Record<string, Buffer | Buffer[]>;
+  for (const name of Object.keys(headers ?? {})) {
+    const value = headers![name];
     if (value === undefined) continue;
-    out[name] = Array.isArray(value) ? value.map((v) => Buffer.from(v)) : Buffer.from(value);
+    const values = (Array.isArray(value) ? value : [value])
+      .filter((v) => Buffer.isBuffer(v) || typeof v === 'string')
+      .map((v) => Buffer.from(v));
+    out[name] = values.length === 1 ? values[0]! : values;
   }
   return out;
 }

@@ -220,8 +220,44 @@ const keyFor = (rng: Rng, i: number): string | Buffer | null => {
   return x < 0.2 ? null : x < 0.3 ? rng.bytes(rng.int(1, 16)) : `key-${i}`;
 };
 
-const headersFor = (rng: Rng, i: number): Record<string, string | Buffer> =>
-  rng.next() < 0.5 ? { trace: `trace-${i}`, bin: rng.bytes(rng.int(0, 8)) } : {};
+type Headers = Record<string, string | Buffer | Array<string | Buffer>>;
+
+/**
+ * Header names a producer may send that collide with Object.prototype's members, the empty name,
+ * and our own namespace (which an input must not be able to forge).
+ */
+const HOSTILE_NAMES = [
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  '__proto__',
+  '',
+  'msk-inference-source',
+  'msk-inference-error',
+  'msk-inference-error-kind',
+] as const;
+
+/** Headers without a prototype, so that `__proto__` is a header like any other. */
+const headerSet = (...sets: Headers[]): Headers => Object.assign(Object.create(null) as Headers, ...sets);
+
+/** Usually plain headers, sometimes hostile names with non-UTF-8 values, once in a while repeated. */
+const headersFor = (rng: Rng, i: number): Headers => {
+  const h = headerSet(rng.next() < 0.5 ? { trace: `trace-${i}`, bin: rng.bytes(rng.int(0, 8)) } : {});
+  if (rng.next() < 0.2) {
+    for (const name of HOSTILE_NAMES) {
+      if (rng.next() < 0.5) h[name] = rng.next() < 0.8 ? rng.bytes(rng.int(0, 6)) : [`${i}`, rng.bytes(3)];
+    }
+  }
+  return h;
+};
+
+/** 10,000 headers over 100 names (40 KB, within MAX_RECORD_BYTES with a small answer). */
+const manyHeaders = (): Headers => {
+  const h = headerSet();
+  for (let n = 0; n < 100; n++) h[`h${n}`] = Array.from({ length: 100 }, (_, k) => Buffer.from([k]));
+  return h;
+};
 
 const handlers: LoadedHandler[] = [];
 const topics: string[] = [];
@@ -255,18 +291,22 @@ describe('fuzz: bad records never block a batch and are never lost', () => {
       [slots[i], slots[j]] = [slots[j]!, slots[i]!];
     }
     const good = new Set(slots.slice(0, GOOD));
+    const withManyHeaders = slots[0]!;
     for (const [i, p] of planned.entries()) {
       const base = { key: keyFor(rng, i), partition: rng.int(0, PARTITIONS - 1) };
       if (good.has(i)) {
         const r = rng.int(0, truth.rows.length - 1);
         // Headers of the other transport are carried, not obeyed: a REST record with a proto-name is fine.
-        const headers = { ...headersFor(rng, i), ...(rng.next() < 0.1 ? { 'proto-name': 'x' } : {}) };
+        const headers = headerSet(
+          i === withManyHeaders ? manyHeaders() : headersFor(rng, i),
+          rng.next() < 0.1 ? { 'proto-name': 'x' } : {},
+        );
         p.message = { ...base, value: JSON.stringify(restRequest('v2', truth.rows[r]!)), headers };
         p.label = truth.labels[r]!;
       } else {
         const generator = pickGenerator(rng);
         const bad = generator.make(rng);
-        p.message = { ...base, value: bad.value, headers: { ...headersFor(rng, i), ...bad.headers } };
+        p.message = { ...base, value: bad.value, headers: headerSet(headersFor(rng, i), bad.headers ?? {}) };
         p.generator = generator;
       }
     }
@@ -335,6 +375,7 @@ describe('fuzz: bad records never block a batch and are never lost', () => {
       expect(p.generator?.name, `${source} is a good record`).toBeUndefined();
       expect(labelsOf('v2', JSON.parse(out.value!.toString()))).toEqual([p.label]);
       expect(out.key).toEqual(byInput.get(source)!.key);
+      expectHeadersKept(out, byInput.get(source)!, source, ['content-type', 'proto-name']);
     }
     const kinds = new Map<string, number>();
     for (const e of errorRecords) {
@@ -363,11 +404,7 @@ const expectErrorKeepsTheRecord = (e: KafkaRecord, input: KafkaRecord, what: str
   // Buffer.equals: a deep toEqual on 64 KiB values is slow.
   const same = (a: Buffer | null, b: Buffer | null) => (a ?? Buffer.alloc(0)).equals(b ?? Buffer.alloc(0));
   expect(same(e.key, input.key), `${what}: key`).toBe(true);
-  for (const [name, v] of Object.entries(input.headers)) {
-    const got = e.headers[name];
-    const kept = Buffer.isBuffer(got) && Buffer.isBuffer(v) && got.equals(v);
-    expect(kept, `${what}: header ${name}`).toBe(true);
-  }
+  expectHeadersKept(e, input, what, []);
   const truncated = header(e, 'msk-inference-truncated');
   if (truncated === undefined) {
     expect(same(e.value, input.value), `${what}: value`).toBe(true);
@@ -376,4 +413,20 @@ const expectErrorKeepsTheRecord = (e: KafkaRecord, input: KafkaRecord, what: str
   expect(Number(truncated), what).toBe(input.value!.length);
   expect(e.value!.length, what).toBeLessThanOrEqual(MAX_RECORD_BYTES);
   expect(same(e.value, input.value!.subarray(0, e.value!.length)), `${what}: value prefix`).toBe(true);
+};
+
+/**
+ * Every header of the input is on its output or error record, repeated names in order, except the
+ * `replaced` ones and every `msk-inference-*` one, which are the function's alone.
+ */
+const expectHeadersKept = (r: KafkaRecord, input: KafkaRecord, what: string, replaced: readonly string[]) => {
+  const values = (v: Buffer | Buffer[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+  for (const name of Object.keys(input.headers)) {
+    if (replaced.includes(name) || name.startsWith('msk-inference-')) continue;
+    const want = values(input.headers[name]);
+    const got = values(Object.hasOwn(r.headers, name) ? r.headers[name] : undefined);
+    const kept = got.length === want.length && got.every((b, k) => b.equals(want[k]!));
+    expect(kept, `${what}: header '${name}'`).toBe(true);
+  }
+  expect(values(r.headers['msk-inference-source']), `${what}: one source header`).toHaveLength(1);
 };

@@ -31,8 +31,8 @@ export interface Coalescer {
   plan(ready: readonly Ready[]): PlannedCall[];
   /** Cuts a packed answer into one answer per member, each as the model would have sent it alone. */
   split(answer: Buffer, call: PlannedCall): Buffer[];
-  /** The two halves of a packed call, to find which member the model refuses. */
-  bisect(call: PlannedCall): [PlannedCall, PlannedCall];
+  /** The two halves of a packed call (or its members alone), to find which member the model refuses. */
+  bisect(call: PlannedCall): PlannedCall[];
 }
 
 /**
@@ -46,10 +46,31 @@ export interface Coalescer {
  */
 export const coalescerFor = (protocol: Protocol, maxRecords: number): Coalescer => {
   const codec = CODECS[protocol];
-  const packed = (members: readonly Ready[], requests: readonly Record<string, unknown>[]): PlannedCall =>
-    members.length === 1
-      ? { members, body: members[0]!.body }
-      : { members, body: Buffer.from(JSON.stringify(codec.merge(requests))), requests };
+  const alone = (members: readonly Ready[]): PlannedCall[] =>
+    members.map((m) => ({ members: [m], body: m.body }));
+  /**
+   * One packed call, or each member alone when the pack cannot be built: JSON.stringify recurses,
+   * so a member nested deep enough (in a field the request check does not walk) overflows the stack.
+   * Sent alone, it goes as its own bytes and fails, if it does, on its own.
+   */
+  const packed = (members: readonly Ready[], requests: readonly Record<string, unknown>[]): PlannedCall[] => {
+    if (members.length === 1) return alone(members);
+    try {
+      return [{ members, body: Buffer.from(JSON.stringify(codec.merge(requests))), requests }];
+    } catch {
+      return alone(members);
+    }
+  };
+  /** The signature of a request, or `undefined` (sent alone) when it cannot be computed. */
+  const signatureOf = (item: Ready): { signature: string; request: Record<string, unknown> } | undefined => {
+    try {
+      const request = JSON.parse(item.body.toString('utf8')) as Record<string, unknown>;
+      const signature = codec.signature(request);
+      return signature === undefined ? undefined : { signature, request };
+    } catch {
+      return undefined;
+    }
+  };
   return {
     plan(ready) {
       const open = new Map<string, { members: Ready[]; requests: Record<string, unknown>[] }>();
@@ -57,20 +78,19 @@ export const coalescerFor = (protocol: Protocol, maxRecords: number): Coalescer 
       const close = (key: string) => {
         const group = open.get(key)!;
         open.delete(key);
-        calls.push(packed(group.members, group.requests));
+        calls.push(...packed(group.members, group.requests));
       };
       for (const item of ready) {
-        const request = JSON.parse(item.body.toString('utf8')) as Record<string, unknown>;
-        const signature = codec.signature(request);
-        if (signature === undefined) {
+        const signed = signatureOf(item);
+        if (signed === undefined) {
           calls.push({ members: [item], body: item.body });
           continue;
         }
-        const group = open.get(signature) ?? { members: [], requests: [] };
+        const group = open.get(signed.signature) ?? { members: [], requests: [] };
         group.members.push(item);
-        group.requests.push(request);
-        open.set(signature, group);
-        if (group.members.length >= maxRecords) close(signature);
+        group.requests.push(signed.request);
+        open.set(signed.signature, group);
+        if (group.members.length >= maxRecords) close(signed.signature);
       }
       for (const key of [...open.keys()]) close(key);
       return calls;
@@ -79,8 +99,8 @@ export const coalescerFor = (protocol: Protocol, maxRecords: number): Coalescer 
       const half = Math.ceil(call.members.length / 2);
       const requests = call.requests!;
       return [
-        packed(call.members.slice(0, half), requests.slice(0, half)),
-        packed(call.members.slice(half), requests.slice(half)),
+        ...packed(call.members.slice(0, half), requests.slice(0, half)),
+        ...packed(call.members.slice(half), requests.slice(half)),
       ];
     },
     split(answer, call) {

@@ -1,5 +1,11 @@
 import { Client, credentials, status as GrpcStatus, Metadata, type ServiceError } from '@grpc/grpc-js';
-import { BadRecordError, FailureKind, ModelFailedError, TransientError } from '../errors.js';
+import {
+  BadRecordError,
+  FailureKind,
+  ModelFailedError,
+  ModelTimeoutError,
+  TransientError,
+} from '../errors.js';
 import { classifyGrpcCode } from '../status.js';
 import type { ModelTransport } from './types.js';
 
@@ -88,5 +94,7 @@ const classify = (error: ServiceError | null): Error => {
   if (verdict === 'bad-record')
     return new BadRecordError(reason, { kind: FailureKind.modelRejected, ...options });
   if (verdict === 'model-failed') return new ModelFailedError(reason, options);
+  // Our own deadline (MODEL_TIMEOUT_MS): the model did not answer this call in time.
+  if (code === GrpcStatus.DEADLINE_EXCEEDED) return new ModelTimeoutError(reason, options);
   return new TransientError(reason, { kind: FailureKind.modelUnavailable, ...options });
 };

@@ -5,7 +5,13 @@ import {
   type IncomingMessage,
 } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { BadRecordError, FailureKind, ModelFailedError, TransientError } from '../errors.js';
+import {
+  BadRecordError,
+  FailureKind,
+  ModelFailedError,
+  ModelTimeoutError,
+  TransientError,
+} from '../errors.js';
 import { MAX_DETAIL_CHARS } from '../reason.js';
 import { classifyHttpStatus } from '../status.js';
 import type { ModelTransport } from './types.js';
@@ -81,13 +87,19 @@ export class HttpTransport implements ModelTransport {
         (response) => readAnswer(req, response, this.#maxAnswerBytes).then(resolve, reject),
       );
       if (signal !== undefined) this.#abortOn(signal, req);
-      req.on('timeout', () => req.destroy(new Error(`no answer within MODEL_TIMEOUT_MS ${this.#timeoutMs}`)));
+      let timedOut = false;
+      req.on('timeout', () => {
+        timedOut = true;
+        req.destroy(new Error(`no answer within MODEL_TIMEOUT_MS ${this.#timeoutMs}`));
+      });
       req.on('error', (cause) =>
         reject(
-          new TransientError(`model unreachable: ${describe(cause)}`, {
-            kind: FailureKind.modelUnavailable,
-            cause,
-          }),
+          timedOut
+            ? new ModelTimeoutError(`model timed out: ${describe(cause)}`, { cause })
+            : new TransientError(`model unreachable: ${describe(cause)}`, {
+                kind: FailureKind.modelUnavailable,
+                cause,
+              }),
         ),
       );
       req.end(body);

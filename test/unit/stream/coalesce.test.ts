@@ -1,62 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig, type Protocol } from '../../../functions/stream-inference/config.js';
-import { BadRecordError, FailureKind } from '../../../functions/stream-inference/errors.js';
 import { createStream } from '../../../functions/stream-inference/stream.js';
-import type { ModelTransport } from '../../../functions/stream-inference/transport/index.js';
 import { lambdaContext, mskEvent, type RecordSpec } from '../../helpers/factories.js';
-import { FakePublisher } from '../../helpers/fakes.js';
+import { FakePublisher, RowModel } from '../../helpers/fakes.js';
 import { restRequest } from '../../helpers/iris.js';
-
-/**
- * A model that answers every row of a batch like a classifier would (label = floor(sum) mod 3), in
- * each protocol's own answer shape, and refuses (400) a whole request holding a negative feature.
- */
-class RowModel implements ModelTransport {
-  calls = 0;
-  constructor(private readonly protocol: Protocol) {}
-
-  async infer(body: Buffer): Promise<Buffer> {
-    this.calls++;
-    const request = JSON.parse(body.toString()) as {
-      id?: string;
-      meta?: unknown;
-      instances?: number[][];
-      inputs?: number[][] | Array<{ data: number[] | number[][] }>;
-      data?: { ndarray: number[][] };
-    };
-    const rows: number[][] =
-      this.protocol === 'v2'
-        ? chunk((request.inputs as Array<{ data: number[] | number[][] }>)[0]!.data.flat(), 4)
-        : this.protocol === 'tensorflow'
-          ? ((request.instances ?? request.inputs) as number[][])
-          : request.data!.ndarray;
-    if (rows.some((r) => r.some((x) => x < 0))) {
-      throw new BadRecordError('model answered HTTP 400: negative feature', {
-        kind: FailureKind.modelRejected,
-        status: 400,
-      });
-    }
-    const labels = rows.map((r) => Math.floor(r.reduce((a, b) => a + b, 0)) % 3);
-    const answer =
-      this.protocol === 'v2'
-        ? {
-            model_name: 'iris',
-            ...(request.id === undefined ? {} : { id: request.id }),
-            outputs: [{ name: 'predict', shape: [labels.length, 1], datatype: 'INT64', data: labels }],
-          }
-        : this.protocol === 'tensorflow'
-          ? request.instances === undefined
-            ? { outputs: labels }
-            : { predictions: labels }
-          : { data: { names: [], ndarray: labels }, meta: request.meta ?? {} };
-    return Buffer.from(JSON.stringify(answer));
-  }
-
-  async close(): Promise<void> {}
-}
-
-const chunk = (xs: number[], n: number): number[][] =>
-  Array.from({ length: xs.length / n }, (_, i) => xs.slice(i * n, i * n + n));
 
 const records = (protocol: Protocol): RecordSpec[] =>
   Array.from({ length: 40 }, (_, i) => {

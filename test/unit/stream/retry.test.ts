@@ -56,4 +56,24 @@ describe('withRetry', () => {
     expect(error).toMatchObject({ name: 'RetryBudgetExhaustedError', retriable: true, cause: last });
     expect((error as Error).message).toMatch(/gave up after 4 attempt\(s\): down/);
   });
+
+  it.each([
+    new TypeError('x is not a function'),
+    new RangeError('Maximum call stack size exceeded'),
+    new ReferenceError('y is not defined'),
+    new SyntaxError('Unexpected token'),
+  ])('rethrows a programming error at once: $name', async (bug) => {
+    let calls = 0;
+
+    await expect(
+      withRetry(
+        async () => {
+          calls++;
+          throw bug;
+        },
+        { baseMs: 1, maxMs: 2, deadline: Date.now() + 5_000 },
+      ),
+    ).rejects.toBe(bug);
+    expect(calls).toBe(1);
+  });
 });

@@ -1,0 +1,188 @@
+import { type PlannedCall, SplitError } from './coalesce/index.js';
+import {
+  BadRecordError,
+  detailOf,
+  FailureKind,
+  InternalError,
+  isProgrammingError,
+  ModelTimeoutError,
+  type MskInferenceError,
+  reasonOf,
+  SuspectRecordError,
+} from './errors.js';
+import { type InputRecord, sourceOf } from './event.js';
+import type { PipelineDeps } from './pipeline.js';
+import { withRetry } from './retry.js';
+
+/** What became of one record's way to the model: the fate is decided from it once every call is back. */
+export type CallResult =
+  | { readonly kind: 'ready'; readonly body: Buffer }
+  | { readonly kind: 'answer'; readonly body: Buffer }
+  | { readonly kind: 'bad'; readonly error: MskInferenceError }
+  | { readonly kind: 'retry'; readonly error: unknown }
+  | { readonly kind: 'suspect'; readonly error: SuspectRecordError }
+  | { readonly kind: 'skipped' };
+
+/** When the batch's model calls must end: the epoch ms, and a signal that fires then. */
+export interface CallDeadline {
+  readonly at: number;
+  readonly signal: AbortSignal;
+}
+
+/** Once a record of a partition must be redelivered, later ones are not worth a call. */
+export interface PartitionStop {
+  offset: number;
+}
+
+const MODEL_FAILED_ATTEMPTS = 3;
+
+/**
+ * The local check of one record: its request bytes, or why it is a bad record.
+ *
+ * @example
+ * const results = batch.records.map((record) => checkRecord(record, deps));
+ */
+export const checkRecord = (record: InputRecord, deps: PipelineDeps): CallResult => {
+  try {
+    return { kind: 'ready', body: deps.prepare(record) };
+  } catch (error) {
+    if (error instanceof BadRecordError) return { kind: 'bad', error };
+    // The check is local and depends only on the record's bytes, so any other failure (a request
+    // nested thousands of levels deep overflows a recursive shape check) would repeat on every
+    // redelivery: thrown, it would fail the whole batch forever. It is this record's fate instead.
+    return {
+      kind: 'bad',
+      error: new BadRecordError(`the request could not be checked: ${reasonOf(error)}`, {
+        kind: FailureKind.shape,
+        detail: detailOf(error),
+        cause: error,
+      }),
+    };
+  }
+};
+
+/**
+ * One planned call's results, one per member, in order. Never rejects: whatever fails in a packed
+ * call is retried member by member, and whatever fails for one record is that record's fate.
+ *
+ * @example
+ * const answers = await runCall(call, batch.records, stop, deps, deadline);
+ */
+export const runCall = async (
+  call: PlannedCall,
+  records: readonly InputRecord[],
+  stop: PartitionStop,
+  deps: PipelineDeps,
+  deadline: CallDeadline,
+): Promise<CallResult[]> => {
+  const first = records[call.members[0]!.index]!;
+  if (call.members.length === 1) return [await callModel(first, call.body, stop, deps, deadline)];
+  try {
+    return await runPacked(call, records, stop, deps, deadline);
+  } catch {
+    // Splitting the call failed in an unforeseen way: each member goes alone with its own bytes.
+    const alone = call.members.map((m) => ({ members: [m], body: m.body }));
+    return (await Promise.all(alone.map((c) => runCall(c, records, stop, deps, deadline)))).flat();
+  }
+};
+
+const runPacked = async (
+  call: PlannedCall,
+  records: readonly InputRecord[],
+  stop: PartitionStop,
+  deps: PipelineDeps,
+  deadline: CallDeadline,
+): Promise<CallResult[]> => {
+  const first = records[call.members[0]!.index]!;
+  if (first.offset > stop.offset) return call.members.map(() => ({ kind: 'skipped' }));
+  try {
+    const answer = await infer(call.body, undefined, deps, deadline);
+    return deps.coalescer!.split(answer, call).map((body) => checkSize(body, deps));
+  } catch (error) {
+    // One bad record must not fail its neighbours: a refused or unsplittable packed call (an answer
+    // that does not add up, or one too deep to serialize) is split in halves and retried (as
+    // Lambda's bisect-on-error does), down to the record at fault.
+    if (
+      error instanceof BadRecordError ||
+      error instanceof SuspectRecordError ||
+      error instanceof SplitError ||
+      isProgrammingError(error)
+    ) {
+      const halves = deps.coalescer!.bisect(call);
+      const answers = await Promise.all(halves.map((half) => runCall(half, records, stop, deps, deadline)));
+      return answers.flat();
+    }
+    stop.offset = Math.min(stop.offset, first.offset);
+    return call.members.map(() => ({ kind: 'retry', error }));
+  }
+};
+
+const infer = async (
+  body: Buffer,
+  record: InputRecord | undefined,
+  deps: PipelineDeps,
+  deadline: CallDeadline,
+): Promise<Buffer> => {
+  const started = performance.now();
+  const source = record === undefined ? undefined : sourceOf(record);
+  const { timeouts } = deps;
+  const answer = await withRetry(
+    async (signal) => {
+      const at = Date.now();
+      try {
+        return await deps.transport.infer(body, signal);
+      } catch (error) {
+        if (error instanceof ModelTimeoutError && source !== undefined) timeouts.timedOut(source, at);
+        throw error;
+      }
+    },
+    {
+      baseMs: deps.config.pipeline.retryBaseMs,
+      maxMs: deps.config.pipeline.retryMaxMs,
+      deadline: deadline.at,
+      signal: deadline.signal,
+      // A record's timeouts count across invocations: one that hangs the model is given up on even
+      // when each invocation leaves time for fewer attempts than the budget.
+      suspectAttempts: (error) =>
+        error instanceof ModelTimeoutError && source !== undefined
+          ? timeouts.spent(source)
+            ? 1
+            : Number.POSITIVE_INFINITY
+          : MODEL_FAILED_ATTEMPTS,
+    },
+  );
+  deps.health.lastSuccessAt = Date.now();
+  deps.onModelLatency?.(performance.now() - started);
+  return answer;
+};
+
+const checkSize = (answer: Buffer, deps: PipelineDeps): CallResult => {
+  const max = deps.config.pipeline.maxRecordBytes;
+  if (answer.length <= max) return { kind: 'answer', body: answer };
+  return {
+    kind: 'bad',
+    error: new BadRecordError(`model answer of ${answer.length} bytes exceeds MAX_RECORD_BYTES ${max}`, {
+      kind: FailureKind.tooLarge,
+    }),
+  };
+};
+
+const callModel = async (
+  record: InputRecord,
+  body: Buffer,
+  stop: PartitionStop,
+  deps: PipelineDeps,
+  deadline: CallDeadline,
+): Promise<CallResult> => {
+  if (record.offset > stop.offset) return { kind: 'skipped' };
+  try {
+    return checkSize(await infer(body, record, deps, deadline), deps);
+  } catch (error) {
+    if (error instanceof BadRecordError) return { kind: 'bad', error };
+    if (error instanceof SuspectRecordError) return { kind: 'suspect', error };
+    // Never retried (kafkajs' isErrorRetriable does the same): the same bytes fail the same way.
+    if (isProgrammingError(error)) return { kind: 'bad', error: new InternalError('the model call', error) };
+    stop.offset = Math.min(stop.offset, record.offset);
+    return { kind: 'retry', error };
+  }
+};

@@ -1,0 +1,149 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server as GrpcServer, ServerCredentials } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../functions/stream-inference/config.js';
+import { ModelTimeoutError } from '../../../functions/stream-inference/errors.js';
+import { createStream, type Stream } from '../../../functions/stream-inference/stream.js';
+import { GrpcTransport } from '../../../functions/stream-inference/transport/grpc.js';
+import { lambdaContext, mskEvent, type RecordSpec } from '../../helpers/factories.js';
+import { FakePublisher } from '../../helpers/fakes.js';
+
+/**
+ * A record that makes the model hang (a pathological input) while the model answers every other
+ * record: over real HTTP, with MODEL_TIMEOUT_MS short, so the transport's own timeout fires.
+ */
+
+const MODEL_TIMEOUT_MS = 150;
+
+/** Answers 200 at once, except to a body holding "hang" (never answered) or to anything when `down`. */
+const model = { down: false, requests: 0 };
+let server: Server;
+let endpoint: string;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      model.requests++;
+      if (model.down || Buffer.concat(chunks).includes('hang')) return;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"ndarray":[1]}}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+const setup = async (): Promise<{ stream: Stream; publisher: FakePublisher }> => {
+  const publisher = new FakePublisher();
+  const config = loadConfig({
+    KAFKA_INPUT_TOPIC: 'in',
+    KAFKA_OUTPUT_TOPIC: 'out',
+    KAFKA_ERROR_TOPIC: 'err',
+    MODEL_ENDPOINT: endpoint,
+    PROTOCOL: 'seldon',
+    MODEL_TIMEOUT_MS: String(MODEL_TIMEOUT_MS),
+    RETRY_BASE_MS: '1',
+    RETRY_MAX_MS: '5',
+    SAFETY_MARGIN_MS: '100',
+  });
+  return { stream: await createStream(config, { publisher }), publisher };
+};
+
+const good = (n: number) => JSON.stringify({ data: { ndarray: [[n, 1, 2, 3]] } });
+const hang = JSON.stringify({ data: { names: ['hang'], ndarray: [[0, 0, 0, 0]] } });
+const str = (v: unknown) => String(v);
+
+describe('a record the model times out on', () => {
+  it('is dead-lettered model-timeout once the model has answered other records meanwhile', async () => {
+    // Prepare
+    model.down = false;
+    const { stream, publisher } = await setup();
+    const specs: RecordSpec[] = [
+      { offset: 0, value: good(0) },
+      { offset: 1, value: hang },
+      { offset: 2, value: good(2) },
+      { partition: 1, offset: 0, value: good(9) },
+    ];
+
+    // Act: an invocation leaves time for a few timeouts only; Lambda redelivers from what it reports.
+    const responses = [];
+    for (let i = 0; i < 4 && publisher.on('err').length === 0; i++) {
+      responses.push(await stream.handle(mskEvent(specs), lambdaContext(3 * MODEL_TIMEOUT_MS)));
+    }
+
+    // Assess
+    const [dead] = publisher.on('err');
+    expect(dead, JSON.stringify(responses)).toBeDefined();
+    expect(str(dead!.headers['msk-inference-source'])).toBe('in/0/1');
+    expect(str(dead!.headers['msk-inference-error-kind'])).toBe('model-timeout');
+    expect(str(dead!.headers['msk-inference-error'])).toMatch(/MODEL_TIMEOUT_MS/);
+    expect(responses.at(-1)).toEqual({ batchItemFailures: [] });
+    expect(publisher.on('out').map((r) => str(r.headers['msk-inference-source']))).toContain('in/0/2');
+    await stream.close();
+  });
+
+  it('is left for redelivery, invocation after invocation, while the model answers nothing', async () => {
+    // Prepare
+    model.down = true;
+    const { stream, publisher } = await setup();
+    const specs: RecordSpec[] = [
+      { offset: 0, value: good(0) },
+      { offset: 1, value: hang },
+    ];
+
+    // Act
+    const responses = [];
+    for (let i = 0; i < 5; i++) {
+      responses.push(await stream.handle(mskEvent(specs), lambdaContext(3 * MODEL_TIMEOUT_MS)));
+    }
+
+    // Assess
+    for (const response of responses) {
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: { partition: 'in-0', offset: 0 } }] });
+    }
+    expect(publisher.published).toEqual([]);
+    await stream.close();
+  });
+});
+
+describe('gRPC: a call past MODEL_TIMEOUT_MS', () => {
+  it('fails with a model timeout (DEADLINE_EXCEEDED), not as the model being unavailable', async () => {
+    // Prepare: a server that takes every call and never answers.
+    const grpcServer = new GrpcServer();
+    grpcServer.register(
+      '/test.Hang/Call',
+      () => undefined,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      'unary',
+    );
+    const port = await new Promise<number>((resolve, reject) =>
+      grpcServer.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) =>
+        e ? reject(e) : resolve(p),
+      ),
+    );
+    const transport = new GrpcTransport({
+      address: `127.0.0.1:${port}`,
+      tls: false,
+      method: '/test.Hang/Call',
+      timeoutMs: MODEL_TIMEOUT_MS,
+      maxAnswerBytes: 1_000_000,
+    });
+
+    // Act
+    const error = await transport.infer(Buffer.from('x')).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(ModelTimeoutError);
+    expect(error).toMatchObject({ kind: 'model-timeout', status: 4 });
+    await transport.close();
+    grpcServer.forceShutdown();
+  });
+});
