@@ -56,7 +56,7 @@ const arnOf = (r: StackResource): string => {
  * with the deployed stack's physical ids. Throws on anything else, so nothing goes uncompared.
  *
  * @example
- * const resolve = resolver(await describeStackResources(endpoint, stackName), stackName);
+ * const resolve = resolver(await listStackResources(cloudFormation, stackName), stackName);
  * resolve({ Ref: 'irismlserverFunctionDE27143F' }); // 'MskInferenceStack-irismlserverFunction…'
  */
 export const resolver = (resources: ReadonlyMap<string, StackResource>, stackName: string) => {
