@@ -63,7 +63,7 @@ export const DEPLOYMENTS: readonly Deployment[] = [
     app: 'npx tsx scripts/deploy-local/full-options-app.ts',
     covers:
       'every mapping option: SQS, S3 and Kafka on-failure destinations, retries, record age, bisect, ' +
-      'filters, batch size and window, pollers, AT_TIMESTAMP, SCRAM, VPC, disabled, consumer groups',
+      'filters, batch size and window, pollers, AT_TIMESTAMP, mTLS, SCRAM-256, VPC, disabled, consumer groups',
   },
 ];
 

@@ -16,7 +16,9 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { KafkaAuthentication, KafkaInferenceStream, OnFailureDestination } from '../../lib/index.js';
 import { FULL_OPTIONS_STACK, MSK_CLUSTER_ARN, SCRAM_SECRET_ARN } from './deployments.js';
-import { REGION } from './endpoint.js';
+import { ACCOUNT, REGION } from './endpoint.js';
+
+const CLIENT_CERTIFICATE_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:deploy-local-client-cert-AbCdEf`;
 
 const MODEL = {
   modelEndpoint: 'https://models.internal.example.com',
@@ -29,15 +31,16 @@ const stack = new Stack(app, FULL_OPTIONS_STACK, {
   description: 'npm run deploy:local: every event source mapping option of KafkaInferenceStream',
 });
 const scramSecret = Secret.fromSecretCompleteArn(stack, 'ScramSecret', SCRAM_SECRET_ARN);
+const clientCertificate = Secret.fromSecretCompleteArn(stack, 'ClientCertificate', CLIENT_CERTIFICATE_ARN);
 
-// MSK, SASL/SCRAM-512, failures to SQS, from a timestamp, filtered.
-new KafkaInferenceStream(stack, 'MskScramSqs', {
+// MSK, mutual TLS, failures to SQS, from a timestamp, filtered. (SCRAM-512: iris-seldon-grpc.)
+new KafkaInferenceStream(stack, 'MskMtlsSqs', {
   clusterArn: MSK_CLUSTER_ARN,
-  authentication: KafkaAuthentication.scram(scramSecret),
+  authentication: KafkaAuthentication.mtls(clientCertificate),
   inputTopic: 'full-msk-input',
   outputTopic: 'full-msk-output',
   errorTopic: 'full-msk-errors',
-  consumerGroupId: 'deploy-local-msk-scram-sqs',
+  consumerGroupId: 'deploy-local-msk-mtls-sqs',
   startingPosition: StartingPosition.AT_TIMESTAMP,
   startingPositionTimestamp: 1_767_225_600,
   batchSize: 250,
