@@ -16,8 +16,10 @@ case "$cmd" in
     need python3 "Python 3.11 runs the model servers"
     bash "$here/services/kafka.sh" up
     bash "$here/services/models.sh" up
-    # Not a service: the CloudFormation linter the unit tests run, installed here so CI's setup has it.
+    # Not services: the CloudFormation linter the unit tests run and the moto server the deploy:local
+    # integration test starts, installed here so that CI's setup has them.
     bash "$here/setup/cfn-lint.sh"
+    bash "$here/deploy-local/install-moto.sh" >/dev/null
     ;;
   down)
     bash "$here/services/models.sh" down || true

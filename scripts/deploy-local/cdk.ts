@@ -52,10 +52,11 @@ export const bootstrap = (env: NodeJS.ProcessEnv, logFile: string, cwd: string):
   runCdk(['bootstrap', `aws://${ACCOUNT}/${REGION}`], env, logFile, cwd);
 
 /**
- * `cdk deploy` of the default app with `context`: synthesizes into `outdir` (the template the round
- * trip compares with) and deploys it without asking.
+ * `cdk deploy` of `app` (cdk.json's when undefined) with `context`: synthesizes into `outdir` (the
+ * template the round trip compares with) and deploys it without asking.
  */
 export const deploy = (
+  app: string | undefined,
   context: Readonly<Record<string, string>>,
   outdir: string,
   env: NodeJS.ProcessEnv,
@@ -64,6 +65,7 @@ export const deploy = (
   runCdk(
     [
       'deploy',
+      ...(app ? ['--app', app] : []),
       '--require-approval',
       'never',
       '--output',

@@ -12,7 +12,7 @@ import type { Deployment } from './deployments.js';
 import { assertLocalEndpoint, awsEnvironment, endpointFor, REGION, TEST_CREDENTIALS } from './endpoint.js';
 import { startMoto } from './moto-server.js';
 import { type Mismatch, roundTrip } from './round-trip.js';
-import { describeStackResources } from './stack-resources.js';
+import { listStackResources, localCloudFormation } from './stack-resources.js';
 import { readTemplate } from './template.js';
 
 /** Everything deploy-local writes: CDK's home, the synthesized apps, the logs. */
@@ -77,14 +77,15 @@ export const deployLocal = async (
     say(`cdk bootstrap: ${bootstrapSeconds} s`);
 
     const lambda = new LambdaClient({ endpoint, region: REGION, credentials: TEST_CREDENTIALS });
+    const cloudFormation = localCloudFormation(endpoint);
     const results: DeploymentResult[] = [];
     for (const deployment of deployments) {
       const outdir = join(WORK_DIR, 'out', deployment.name);
       rmSync(outdir, { recursive: true, force: true });
       started = Date.now();
-      await deploy(deployment.context, outdir, env, join(logs, `${deployment.name}.log`));
+      await deploy(deployment.app, deployment.context, outdir, env, join(logs, `${deployment.name}.log`));
       const deploySeconds = seconds(started);
-      const resources = await describeStackResources(endpoint, deployment.stackName);
+      const resources = await listStackResources(cloudFormation, deployment.stackName);
       const check = await roundTrip(
         readTemplate(outdir, deployment.stackName),
         deployment.stackName,
@@ -98,6 +99,7 @@ export const deployLocal = async (
       results.push({ deployment, deploySeconds, ...check });
     }
     lambda.destroy();
+    cloudFormation.destroy();
     return { installSeconds, bootstrapSeconds, results };
   } finally {
     await moto.stop();

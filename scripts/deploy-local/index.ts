@@ -1,6 +1,6 @@
 /**
- * `npm run deploy:local [-- <deployment>...]`: the CDK app deployed for real to moto on localhost,
- * then read back with the Lambda API. See docs/deploy-local.md.
+ * `npm run deploy:local [-- [--only] <deployment>[,<deployment>]...]`: the CDK app deployed for real
+ * to moto on localhost, then read back with the Lambda API. See docs/deploy-local.md.
  */
 
 import { deployLocal } from './deploy-local.js';
@@ -9,17 +9,21 @@ import { DEFAULT_PORT } from './endpoint.js';
 
 const show = (value: unknown): string => JSON.stringify(value) ?? 'undefined';
 
+/** `--only a,b c` and `a b c` alike: the deployment names, `--only` dropped and lists split. */
+const deploymentNames = (args: readonly string[]): string[] =>
+  args.filter((a) => a !== '--only').flatMap((a) => a.split(',').filter((n) => n !== ''));
+
 const main = async (): Promise<number> => {
-  const names = process.argv.slice(2);
-  if (names.includes('--help')) {
-    console.log(`usage: npm run deploy:local [-- ${DEPLOYMENTS.map((d) => d.name).join(' ')}]`);
+  const args = process.argv.slice(2);
+  if (args.includes('--help')) {
+    console.log(`usage: npm run deploy:local [-- [--only] ${DEPLOYMENTS.map((d) => d.name).join(',')}]`);
     for (const d of DEPLOYMENTS) console.log(`  ${d.name.padEnd(18)} ${d.covers}`);
     return 0;
   }
   const port = Number(process.env.DEPLOY_LOCAL_PORT ?? DEFAULT_PORT);
   if (!Number.isInteger(port) || port < 1 || port > 65_535)
     throw new Error(`DEPLOY_LOCAL_PORT=${port} is not a port`);
-  const report = await deployLocal(selectDeployments(names), port, (line) =>
+  const report = await deployLocal(selectDeployments(deploymentNames(args)), port, (line) =>
     console.error(`deploy-local: ${line}`),
   );
 

@@ -55,7 +55,11 @@ export const FUNCTION_PROPERTIES = [
   'Role',
   'Environment',
   'LoggingConfig',
+  'VpcConfig',
 ] as const;
+
+/** Compared key by key, the template's keys only: Lambda adds LoggingConfig's defaults and the VpcId. */
+const NESTED_FUNCTION_PROPERTIES: readonly string[] = ['LoggingConfig', 'VpcConfig'];
 
 /**
  * "Amazon MSK, self-managed Apache Kafka: Default 100" (CreateEventSourceMapping, BatchSize).
@@ -107,18 +111,19 @@ const compare = (
     .filter((k) => !isDeepStrictEqual(expected[k], deployed[k]))
     .map((k) => ({ property: `${owner}.${k}`, template: expected[k], deployed: deployed[k] }));
 
-/** Only what the template sets; LoggingConfig key by key (Lambda adds its LogFormat default). */
+/** Only what the template sets. */
 const functionMismatches = (
   logicalId: string,
   p: Record<string, unknown>,
   deployed: Record<string, unknown>,
 ): Mismatch[] => {
-  const keys = FUNCTION_PROPERTIES.filter((k) => p[k] !== undefined && k !== 'LoggingConfig');
+  const set = FUNCTION_PROPERTIES.filter((k) => p[k] !== undefined);
+  const keys = set.filter((k) => !NESTED_FUNCTION_PROPERTIES.includes(k));
   const mismatches = compare(logicalId, keys, p, deployed);
-  const logging = p.LoggingConfig as Record<string, unknown> | undefined;
-  if (logging) {
-    const deployedLogging = (deployed.LoggingConfig ?? {}) as Record<string, unknown>;
-    mismatches.push(...compare(`${logicalId}.LoggingConfig`, Object.keys(logging), logging, deployedLogging));
+  for (const key of set.filter((k) => NESTED_FUNCTION_PROPERTIES.includes(k))) {
+    const expected = p[key] as Record<string, unknown>;
+    const actual = (deployed[key] ?? {}) as Record<string, unknown>;
+    mismatches.push(...compare(`${logicalId}.${key}`, Object.keys(expected), expected, actual));
   }
   return mismatches;
 };

@@ -1,10 +1,11 @@
 /**
- * A stack's logical → physical resource ids, from CloudFormation's DescribeStackResources at the
- * local endpoint. The project has no CloudFormation SDK client, and this one read-only Query call is
- * a form post and a flat XML list: a few lines here instead of a new dependency.
+ * A stack's logical → physical resource ids, from CloudFormation's ListStackResources at the local
+ * endpoint. ListStackResources pages through every resource; DescribeStackResources stops at 100.
  *
+ * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ListStackResources.html
  * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStackResources.html
  */
+import { CloudFormationClient, paginateListStackResources } from '@aws-sdk/client-cloudformation';
 import { assertLocalEndpoint, REGION, TEST_CREDENTIALS } from './endpoint.js';
 
 export interface StackResource {
@@ -13,40 +14,35 @@ export interface StackResource {
   readonly type: string;
 }
 
-const field = (member: string, name: string): string | undefined =>
-  new RegExp(`<${name}>([^<]*)</${name}>`).exec(member)?.[1];
-
-/** The `<member>` entries of a DescribeStackResources response. */
-export const parseStackResources = (xml: string): StackResource[] =>
-  [...xml.matchAll(/<member>([\s\S]*?)<\/member>/g)].flatMap(([, member = '']) => {
-    const logicalId = field(member, 'LogicalResourceId');
-    const physicalId = field(member, 'PhysicalResourceId');
-    const type = field(member, 'ResourceType');
-    return logicalId && physicalId && type ? [{ logicalId, physicalId, type }] : [];
+/**
+ * A CloudFormation client for `endpoint`, which must be a localhost URL (assertLocalEndpoint).
+ *
+ * @example
+ * const cloudFormation = localCloudFormation('http://localhost:5055');
+ */
+export const localCloudFormation = (endpoint: string): CloudFormationClient =>
+  new CloudFormationClient({
+    endpoint: assertLocalEndpoint(endpoint),
+    region: REGION,
+    credentials: TEST_CREDENTIALS,
   });
 
 /**
+ * Every resource of `stackName` that has a physical id, by logical id.
+ *
  * @example
- * const byLogicalId = await describeStackResources('http://localhost:5055', 'MskInferenceStack');
+ * const byLogicalId = await listStackResources(localCloudFormation(endpoint), 'MskInferenceStack');
  */
-export const describeStackResources = async (
-  endpoint: string,
+export const listStackResources = async (
+  cloudFormation: CloudFormationClient,
   stackName: string,
 ): Promise<Map<string, StackResource>> => {
-  const response = await fetch(assertLocalEndpoint(endpoint), {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      // The credential scope routes the call to CloudFormation in our region; moto checks no signature.
-      authorization: `AWS4-HMAC-SHA256 Credential=${TEST_CREDENTIALS.accessKeyId}/20200101/${REGION}/cloudformation/aws4_request, SignedHeaders=host, Signature=0`,
-    },
-    body: new URLSearchParams({
-      Action: 'DescribeStackResources',
-      Version: '2010-05-15',
-      StackName: stackName,
-    }),
-  });
-  const xml = await response.text();
-  if (!response.ok) throw new Error(`DescribeStackResources ${stackName}: HTTP ${response.status}: ${xml}`);
-  return new Map(parseStackResources(xml).map((r) => [r.logicalId, r]));
+  const resources = new Map<string, StackResource>();
+  for await (const page of paginateListStackResources({ client: cloudFormation }, { StackName: stackName })) {
+    for (const r of page.StackResourceSummaries ?? []) {
+      const { LogicalResourceId: logicalId, PhysicalResourceId: physicalId, ResourceType: type } = r;
+      if (logicalId && physicalId && type) resources.set(logicalId, { logicalId, physicalId, type });
+    }
+  }
+  return resources;
 };

@@ -52,11 +52,11 @@ const arnOf = (r: StackResource): string => {
 };
 
 /**
- * A function that resolves `Ref`, `Fn::GetAtt …Arn`, `Fn::Join` and `Fn::Sub` in a template value,
+ * A function that resolves `Ref`, `Fn::GetAtt …Arn` (and a security group's `GroupId`), `Fn::Join` and `Fn::Sub` in a template value,
  * with the deployed stack's physical ids. Throws on anything else, so nothing goes uncompared.
  *
  * @example
- * const resolve = resolver(await describeStackResources(endpoint, stackName), stackName);
+ * const resolve = resolver(await listStackResources(cloudFormation, stackName), stackName);
  * resolve({ Ref: 'irismlserverFunctionDE27143F' }); // 'MskInferenceStack-irismlserverFunction…'
  */
 export const resolver = (resources: ReadonlyMap<string, StackResource>, stackName: string) => {
@@ -68,6 +68,10 @@ export const resolver = (resources: ReadonlyMap<string, StackResource>, stackNam
   const ref = (name: string): string =>
     name === 'AWS::StackName' ? stackName : (PSEUDO[name] ?? resource(name).physicalId);
   const getAtt = (logicalId: string, attribute: string): string => {
+    // A security group's physical id is its group id.
+    if (attribute === 'GroupId' && resource(logicalId).type === 'AWS::EC2::SecurityGroup') {
+      return resource(logicalId).physicalId;
+    }
     if (attribute !== 'Arn')
       throw new Error(`deploy-local: no rule for Fn::GetAtt ${logicalId}.${attribute}`);
     return arnOf(resource(logicalId));

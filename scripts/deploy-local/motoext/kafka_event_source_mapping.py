@@ -2,8 +2,9 @@
 
 moto 5.2.5 accepts event source mappings only from SQS, DynamoDB streams and Kinesis: its
 `EventSourceMapping` rejects a `kafka` ARN, requires `EventSourceArn` (a self-managed cluster has none)
-and has no Kafka batch-size limits. This model keeps every property moto's already stores and returns,
-and adds the Kafka rules, with CloudFormation's property shapes translated to the Lambda API's.
+and has no Kafka batch-size limits. It also stores `StartingPositionTimestamp` but never returns it.
+This model keeps every property moto's already stores and returns, returns the timestamp too, and adds
+the Kafka rules, with CloudFormation's property shapes translated to the Lambda API's.
 
 Control plane only: nothing polls Kafka or invokes the function.
 
@@ -58,6 +59,8 @@ class KafkaEventSourceMapping(EventSourceMapping):
             raise invalid("Topics must name exactly one topic for a Kafka event source")
         if spec.get("StartingPosition") not in KAFKA_STARTING_POSITIONS:
             raise invalid(f"StartingPosition must be one of {', '.join(KAFKA_STARTING_POSITIONS)} for Kafka")
+        if (spec.get("StartingPosition") == "AT_TIMESTAMP") != (spec.get("StartingPositionTimestamp") is not None):
+            raise invalid("StartingPositionTimestamp goes with StartingPosition AT_TIMESTAMP, and only with it")
         if spec.get("EventSourceArn") is None:
             servers = (spec.get("SelfManagedEventSource") or {}).get("Endpoints", {}).get("KAFKA_BOOTSTRAP_SERVERS")
             if not servers:
@@ -78,6 +81,13 @@ class KafkaEventSourceMapping(EventSourceMapping):
 
     def _get_service_source_from_arn(self, event_source_arn: str | None = None) -> str:
         return "kafka"
+
+    def get_configuration(self) -> dict[str, Any]:
+        # Epoch seconds, as the Lambda API's JSON carries a Timestamp.
+        configuration = super().get_configuration()
+        if self.starting_position_timestamp is not None:
+            configuration["StartingPositionTimestamp"] = self.starting_position_timestamp
+        return configuration
 
     @property
     def batch_size(self) -> int:

@@ -6,7 +6,7 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
 import { assertLocalEndpoint, awsEnvironment } from '../../../scripts/deploy-local/endpoint.js';
 import { roundTrip } from '../../../scripts/deploy-local/round-trip.js';
-import type { StackResource } from '../../../scripts/deploy-local/stack-resources.js';
+import { localCloudFormation, type StackResource } from '../../../scripts/deploy-local/stack-resources.js';
 import type { Template } from '../../../scripts/deploy-local/template.js';
 
 const FN_NAME = 'Stack-Fn-ABC';
@@ -105,7 +105,65 @@ describe('roundTrip', () => {
   });
 });
 
+describe('roundTrip of the options the default app leaves out', () => {
+  const withProperties = (esm: Record<string, unknown>, fn: Record<string, unknown>): Template => ({
+    Resources: {
+      ...template.Resources,
+      Fn: { Type: 'AWS::Lambda::Function', Properties: { ...template.Resources.Fn?.Properties, ...fn } },
+      Esm: {
+        Type: 'AWS::Lambda::EventSourceMapping',
+        Properties: { ...template.Resources.Esm?.Properties, ...esm },
+      },
+    },
+  });
+  const atTimestamp = withProperties(
+    { StartingPosition: 'AT_TIMESTAMP', StartingPositionTimestamp: 1_767_225_600 },
+    { VpcConfig: { SubnetIds: ['subnet-1'], SecurityGroupIds: ['sg-1'] } },
+  );
+  const deployedAtTimestamp = { ...deployedMapping, StartingPosition: 'AT_TIMESTAMP' };
+  // GetFunctionConfiguration adds the VPC's id to what CreateFunction was given.
+  const deployedInVpc = {
+    ...deployedFunction,
+    VpcConfig: { SubnetIds: ['subnet-1'], SecurityGroupIds: ['sg-1'], VpcId: 'vpc-1' },
+  };
+
+  it('passes a timestamp the SDK turned into a Date, and a VpcConfig with the VpcId Lambda added', async () => {
+    // Act
+    const result = await roundTrip(
+      atTimestamp,
+      'Stack',
+      resources,
+      fakeLambda(
+        { ...deployedAtTimestamp, StartingPositionTimestamp: new Date(1_767_225_600_000) },
+        deployedInVpc,
+      ),
+    );
+    // Assess
+    expect(result.mismatches).toEqual([]);
+  });
+
+  it('reports a starting timestamp lost on the way (moto without our mapping model)', async () => {
+    // Act
+    const result = await roundTrip(
+      atTimestamp,
+      'Stack',
+      resources,
+      fakeLambda(deployedAtTimestamp, deployedInVpc),
+    );
+    // Assess
+    expect(result.mismatches).toEqual([
+      { property: 'Esm.StartingPositionTimestamp', template: 1_767_225_600, deployed: undefined },
+    ]);
+  });
+});
+
 describe('the local endpoint guard', () => {
+  it('keeps the CloudFormation client on localhost', () => {
+    expect(() => localCloudFormation('https://cloudformation.us-east-1.amazonaws.com')).toThrow(
+      /refusing to call AWS/,
+    );
+  });
+
   it.each(['http://localhost:5055', 'http://127.0.0.1:5055', 'http://[::1]:5055'])('accepts %s', (url) => {
     expect(assertLocalEndpoint(url)).toBe(url);
   });
