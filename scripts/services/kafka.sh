@@ -95,7 +95,9 @@ fetch() {
   local started=$SECONDS tmp="$cache/lib.tmp"
   rm -rf "$tmp"
   mkdir -p "$tmp"
-  if ! mvn -q -B -Dstyle.color=never -f "$conf_dir/pom.xml" \
+  # -C (--strict-checksums): a jar or pom whose .sha1 from Maven Central does not match fails the fetch
+  # instead of being used with a warning.
+  if ! mvn -C -q -B -Dstyle.color=never -f "$conf_dir/pom.xml" \
     -Dkafka.version="$KAFKA_VERSION" \
     dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp"; then
     rm -rf "$tmp"
