@@ -86,6 +86,22 @@ print_log_tail() {
   fi
 }
 
+# The jars must be exactly those of kafka/jars-<version>.sha256 (a checksum from the repository itself, as
+# -C checks, guards against a broken download, not against a changed artifact). Another KAFKA_VERSION has
+# no list: its jars are used unpinned, with a note. To pin a version, write its list from a fetch you trust:
+#   (cd .cache/kafka/lib && sha256sum *.jar) >scripts/services/kafka/jars-$KAFKA_VERSION.sha256
+verify_jars() {
+  local dir="$1" list="$conf_dir/jars-$KAFKA_VERSION.sha256"
+  if [[ ! -f "$list" ]]; then
+    say "no scripts/services/kafka/jars-$KAFKA_VERSION.sha256: jars not checked against pinned checksums"
+    return 0
+  fi
+  (cd "$dir" && sha256sum --quiet --strict -c "$list") ||
+    die "a fetched jar differs from scripts/services/kafka/jars-$KAFKA_VERSION.sha256"
+  [[ "$(cd "$dir" && ls -- *.jar)" == "$(awk '{print $2}' "$list" | sort)" ]] ||
+    die "the fetched jars are not the set listed in scripts/services/kafka/jars-$KAFKA_VERSION.sha256"
+}
+
 fetch() {
   if [[ -f "$marker" ]]; then
     return 0
@@ -95,13 +111,16 @@ fetch() {
   local started=$SECONDS tmp="$cache/lib.tmp"
   rm -rf "$tmp"
   mkdir -p "$tmp"
-  if ! mvn -q -B -Dstyle.color=never -f "$conf_dir/pom.xml" \
+  # -C (--strict-checksums): a jar or pom whose .sha1 from Maven Central does not match fails the fetch
+  # instead of being used with a warning.
+  if ! mvn -C -q -B -Dstyle.color=never -f "$conf_dir/pom.xml" \
     -Dkafka.version="$KAFKA_VERSION" \
     dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp"; then
     rm -rf "$tmp"
     die "Maven could not fetch org.apache.kafka:kafka_2.13:$KAFKA_VERSION (network to Maven Central?)"
   fi
   compgen -G "$tmp/kafka_2.13-$KAFKA_VERSION.jar" >/dev/null || die "kafka_2.13-$KAFKA_VERSION.jar missing after fetch"
+  verify_jars "$tmp"
   touch "$tmp/.fetched-kafka_2.13-$KAFKA_VERSION"
   rm -rf "$lib"
   mv "$tmp" "$lib"
