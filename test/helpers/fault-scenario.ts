@@ -21,7 +21,7 @@ import {
   readToEnd,
   uniqueTopic,
 } from './kafka.js';
-import { type DriveResult, describeRun } from './lambda-driver.js';
+import { type DriveResult, describeRun, unreadableResponses } from './lambda-driver.js';
 import { loadIrisTruth } from './models.js';
 
 const truth = loadIrisTruth();
@@ -141,6 +141,7 @@ export const settle = async (
       `${run.redelivered.size} records delivered more than once\n${describeRun(run)}\n${describeBooks(books)}`,
   );
   expect(run.done, 'every record committed').toBe(true);
+  expect(unreadableResponses(run), 'responses Lambda could not read').toEqual([]);
   expect(books.lost).toEqual([]);
   expect(books.strangers).toEqual([]);
   expect(books.onBoth).toEqual([]);

@@ -233,6 +233,18 @@ const invokeWithTimeout = async (
   }
 };
 
+/**
+ * Invocations whose response Lambda could not have read (whole-batch retries our handler caused):
+ * a failure test expects none.
+ *
+ * @example
+ * expect(unreadableResponses(run)).toEqual([]);
+ */
+export const unreadableResponses = (run: Pick<DriveResult, 'invocations'>): string[] =>
+  run.invocations
+    .filter((i) => i.result === 'invalid-response')
+    .map((i) => `#${i.round}: ${i.error ?? 'unreadable response'}`);
+
 /** One line per invocation, for the test log. */
 export const describeRun = (run: DriveResult): string =>
   run.invocations

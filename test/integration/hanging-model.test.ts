@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeKafkaHelpers, createTopics, produce, readToEnd, uniqueTopic } from '../helpers/kafka.js';
 import { eventFromRecords, fakeContext, type LoadedHandler, loadHandler } from '../helpers/lambda.js';
-import { describeRun, driveLambda } from '../helpers/lambda-driver.js';
+import { describeRun, driveLambda, unreadableResponses } from '../helpers/lambda-driver.js';
 
 /** A model that accepts connections and never answers: the worst case for a Lambda deadline. */
 let server: Server;
@@ -111,6 +111,7 @@ describe('a model that hangs', () => {
     // Assess
     console.log(`[hanging model] under redelivery:\n${describeRun(run)}`);
     expect(run.done).toBe(false);
+    expect(unreadableResponses(run)).toEqual([]);
     expect(run.invocations).toHaveLength(3);
     for (const i of run.invocations) {
       expect(i.result).toBe('returned');
