@@ -1,4 +1,4 @@
-import { type BatchCodec, cut, SplitError, shapeOf } from './types.js';
+import { type BatchCodec, cut, otherFields, SplitError, shapeOf } from './types.js';
 
 type Data = { names?: string[]; ndarray?: unknown[]; tensor?: { shape: number[]; values: unknown[] } };
 
@@ -9,7 +9,11 @@ export const seldonBatch: BatchCodec = {
   signature(request) {
     const data = request['data'] as Data | undefined;
     if (data?.ndarray === undefined) return undefined;
-    return JSON.stringify([data.names ?? null, shapeOf(data.ndarray).slice(1), request['meta'] ?? null]);
+    return JSON.stringify([
+      otherFields(data as Record<string, unknown>, ['ndarray']),
+      shapeOf(data.ndarray).slice(1),
+      otherFields(request, ['data']),
+    ]);
   },
   rows: (request) => ndarrayOf(request).length,
   merge(requests) {

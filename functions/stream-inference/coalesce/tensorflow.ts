@@ -1,4 +1,4 @@
-import { type BatchCodec, cut, SplitError, shapeOf } from './types.js';
+import { type BatchCodec, cut, otherFields, SplitError, shapeOf } from './types.js';
 
 const instancesOf = (request: Record<string, unknown>) => request['instances'] as unknown[];
 
@@ -9,7 +9,7 @@ export const tensorflowBatch: BatchCodec = {
     if (!Array.isArray(instances)) return undefined;
     // Named (object) instances could be packed too, but their keys and shapes vary per request.
     if (instances.some((i) => typeof i === 'object' && i !== null && !Array.isArray(i))) return undefined;
-    return JSON.stringify([request['signature_name'] ?? null, shapeOf(instances).slice(1)]);
+    return JSON.stringify([otherFields(request, ['instances']), shapeOf(instances).slice(1)]);
   },
   rows: (request) => instancesOf(request).length,
   merge(requests) {

@@ -26,6 +26,24 @@ export class SplitError extends Error {
   }
 }
 
+/**
+ * Every field of a request but the batched ones, keys sorted: part of a pack's signature, because a
+ * packed request keeps one copy of them (the first member's), so only records that agree on all of
+ * them may share a call without changing an answer.
+ *
+ * @example
+ * otherFields({ instances: [[1]], signature_name: 's' }, ['instances']); // { signature_name: 's' }
+ */
+export const otherFields = (
+  request: Readonly<Record<string, unknown>>,
+  batched: readonly string[],
+): Record<string, unknown> =>
+  Object.fromEntries(
+    Object.entries(request)
+      .filter(([k]) => !batched.includes(k))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  );
+
 export const flatten = (v: unknown): unknown[] => (Array.isArray(v) ? v.flatMap(flatten) : [v]);
 
 /** The shape of a regular nested array (its first element's shape at each depth). */

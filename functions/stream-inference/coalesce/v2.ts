@@ -1,4 +1,4 @@
-import { type BatchCodec, cut, flatten, SplitError } from './types.js';
+import { type BatchCodec, cut, flatten, otherFields, SplitError } from './types.js';
 
 interface Tensor {
   name: string;
@@ -17,9 +17,12 @@ export const v2Batch: BatchCodec = {
     const rows = inputs[0]!.shape[0];
     if (rows === undefined || inputs.some((t) => t.shape[0] !== rows)) return undefined;
     return JSON.stringify([
-      inputs.map((t) => [t.name, t.datatype, t.shape.slice(1), t.parameters ?? null]),
-      request['parameters'] ?? null,
-      request['outputs'] ?? null,
+      inputs.map((t) => [
+        otherFields(t as unknown as Record<string, unknown>, ['shape', 'data']),
+        t.shape.slice(1),
+      ]),
+      // `id` names one request: the packed call leaves it out.
+      otherFields(request, ['inputs', 'id']),
     ]);
   },
   rows: (request) => inputsOf(request)[0]!.shape[0]!,

@@ -91,17 +91,21 @@ describe('coalescing leaves requests of other shapes alone', () => {
       },
       { offset: 2, value: JSON.stringify({ instances: [[1, 2, 3, 4]], signature_name: 'other' }) },
       { offset: 3, value: JSON.stringify({ inputs: [[1, 2, 3, 4]] }) },
+      // A field the packed call would keep only one copy of: it must not ride on offset 0's call.
+      { offset: 4, value: JSON.stringify({ instances: [[1, 2, 3, 4]], extra: { deep: [1] } }) },
     ];
 
     await stream.handle(mskEvent(specs), lambdaContext());
 
-    // Offsets 0 and 1 share a call; 2 (another signature) and 3 (columnar form) go alone.
-    expect(model.calls).toBe(3);
+    // Offsets 0 and 1 share a call; 2 (another signature), 3 (columnar form) and 4 (another extra
+    // field) go alone.
+    expect(model.calls).toBe(4);
     expect(publisher.on('out').map((r) => JSON.parse(r.value!.toString()).predictions)).toEqual([
       [1],
       [1, 1],
       [1],
       undefined,
+      [1],
     ]);
   });
 });
