@@ -138,13 +138,14 @@ const badRecords = (protocol: Protocol): BadRecord[] => {
       value: good,
       protoName: `${request}V2`,
       kind: 'unknown-proto-name',
-      reason: `'proto-name' '${request}V2' is not accepted by PROTOCOL ${protocol}; accepted: ${request}`,
+      // The header's value is the record's: the reason gives its length, never the value.
+      reason: `'proto-name' (a string of ${request.length + 2} chars) is not accepted by PROTOCOL ${protocol}; accepted: ${request}`,
     },
     {
       value: grpcIrisBytes(other, [[5.1, 3.5, 1.4, 0.2]]),
       protoName: GRPC_NAMES[other].request,
       kind: 'unknown-proto-name',
-      reason: `'proto-name' '${GRPC_NAMES[other].request}' is not accepted`,
+      reason: `'proto-name' (a string of ${GRPC_NAMES[other].request.length} chars) is not accepted`,
     },
     {
       value: Buffer.from('ffffffffffffffffffff01', 'hex'),
@@ -175,7 +176,7 @@ const badRecords = (protocol: Protocol): BadRecord[] => {
           value: grpcIrisBytes('v2', [[5.1, 3.5, 1.4, 0.2]], 'other'),
           protoName: request,
           kind: 'shape',
-          reason: "model_name 'other' is not MODEL_NAME 'iris'",
+          reason: "model_name (a string of 5 chars) is not MODEL_NAME 'iris'",
         },
         // Well-formed, but the model takes 4 features: scikit-learn raises inside MLServer, which
         // answers INTERNAL every time while it answers the other records: the record is at fault.
@@ -188,7 +189,7 @@ const badRecords = (protocol: Protocol): BadRecord[] => {
           }),
           protoName: request,
           kind: 'model-error',
-          reason: 'model answered gRPC 13 (X has 3 features',
+          reason: 'model answered gRPC INTERNAL (13)',
           status: '13',
         },
       ];
@@ -206,7 +207,7 @@ const badRecords = (protocol: Protocol): BadRecord[] => {
           value: encodeMessage(request, { data: { ndarray: listValue([[1, 2, 3]]) } }),
           protoName: request,
           kind: 'model-rejected',
-          reason: 'model answered gRPC 2 (Exception calling application',
+          reason: 'model answered gRPC UNKNOWN (2)',
           status: '2',
         },
       ];
@@ -242,7 +243,7 @@ const badRecords = (protocol: Protocol): BadRecord[] => {
           }),
           protoName: request,
           kind: 'model-rejected',
-          reason: "model answered gRPC 3 (input 'inputs': expected a [N, 4] tensor",
+          reason: 'model answered gRPC INVALID_ARGUMENT (3)',
           status: '3',
         },
       ];
