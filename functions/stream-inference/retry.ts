@@ -39,13 +39,16 @@ export const withRetry = async <T>(
 ): Promise<T> => {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
+  let last: unknown = new Error('no time left for an attempt');
   for (let n = 1; ; n++) {
     const remaining = options.deadline - now();
-    if (remaining <= 0) throw new RetryBudgetExhaustedError(n - 1, new Error('no time left for an attempt'));
+    // The last failure, not the lack of time, says why (its kind is what the ModelUnauthorized count reads).
+    if (remaining <= 0) throw new RetryBudgetExhaustedError(n - 1, last);
     try {
       return await attempt(options.signal ?? AbortSignal.timeout(remaining), n);
     } catch (error) {
       if (!isRetriable(error)) throw error;
+      last = error;
       if (error instanceof SuspectRecordError) {
         const limit = options.suspectAttempts ?? 3;
         if (n >= (typeof limit === 'number' ? limit : limit(error))) throw error;
