@@ -211,7 +211,7 @@ export class KafkaInferenceStream extends Construct {
 
   /**
    * One of the handler's metrics (`RecordsIn`, `RecordsOut`, `RecordsDeadLettered`, `RecordsRetried`,
-   * `ModelLatency`), in this stream's namespace and `service` dimension.
+   * `ModelLatency`, `ModelUnauthorized`), in this stream's namespace and `service` dimension.
    */
   public metric(metricName: StreamMetricName, options: MetricOptions = {}): Metric {
     return new CwMetric({

@@ -23,6 +23,7 @@ export const STREAM_METRICS = [
   'RecordsDeadLettered',
   'RecordsRetried',
   'ModelLatency',
+  'ModelUnauthorized',
 ] as const;
 export type StreamMetricName = (typeof STREAM_METRICS)[number];
 
@@ -36,6 +37,8 @@ export interface StreamAlarms {
   readonly offsetLag: Alarm;
   /** `RecordsDeadLettered`: records are landing on the error topic. */
   readonly deadLettered: Alarm;
+  /** `ModelUnauthorized`: the model refuses the function's credentials; records wait for redelivery. */
+  readonly modelUnauthorized: Alarm;
 }
 
 /** What the monitoring needs from the stream. */
@@ -51,7 +54,7 @@ export interface StreamMonitoringProps {
 const PERIOD = Duration.minutes(5);
 
 /**
- * Alarms on the four ways a stream goes wrong and a dashboard of records, latency and the
+ * Alarms on the five ways a stream goes wrong and a dashboard of records, latency and the
  * function's health.
  *
  * @example
@@ -109,6 +112,13 @@ export class StreamMonitoring extends Construct {
         metric('RecordsDeadLettered', { period: PERIOD, statistic: 'Sum' }),
         thresholds.deadLettered ?? 1,
         'records published to the error topic',
+      ),
+      // No threshold prop: one refused credential already holds a partition back.
+      modelUnauthorized: alarm(
+        'ModelUnauthorized',
+        metric('ModelUnauthorized', { period: PERIOD, statistic: 'Sum' }),
+        1,
+        'the model refuses the function credentials; records wait for redelivery',
       ),
     };
     if (props.alarmTopic) {

@@ -5,6 +5,7 @@ import {
   FailureKind,
   InternalError,
   isProgrammingError,
+  ModelNotFoundError,
   ModelTimeoutError,
   type MskInferenceError,
   reasonOf,
@@ -20,7 +21,12 @@ export type CallResult =
   | { readonly kind: 'answer'; readonly body: Buffer }
   | { readonly kind: 'bad'; readonly error: MskInferenceError }
   | { readonly kind: 'retry'; readonly error: unknown }
-  | { readonly kind: 'suspect'; readonly error: SuspectRecordError }
+  | {
+      readonly kind: 'suspect';
+      readonly error: SuspectRecordError;
+      /** The model answered another call after this record's first refusal, and still refused it. */
+      readonly refusedWhileServing: boolean;
+    }
   | { readonly kind: 'skipped' };
 
 /** When the batch's model calls must end: the epoch ms, and a signal that fires then. */
@@ -35,6 +41,12 @@ export interface PartitionStop {
 }
 
 const MODEL_FAILED_ATTEMPTS = 3;
+
+/** What a record's not-found refusals showed: the first one's start, and a success after it. */
+interface RefusalWatch {
+  since?: number;
+  refusedWhileServing: boolean;
+}
 
 /**
  * The local check of one record: its request bytes, or why it is a bad record.
@@ -122,6 +134,7 @@ const infer = async (
   record: InputRecord | undefined,
   deps: PipelineDeps,
   deadline: CallDeadline,
+  refusals: RefusalWatch = { refusedWhileServing: false },
 ): Promise<Buffer> => {
   const started = performance.now();
   const source = record === undefined ? undefined : sourceOf(record);
@@ -129,10 +142,17 @@ const infer = async (
   const answer = await withRetry(
     async (signal) => {
       const at = Date.now();
+      // Another call answered since the first not-found: if this attempt is refused too, the model
+      // is serving and it is this record it does not serve (a rollout refuses every call alike).
+      const servedSince = refusals.since !== undefined && deps.health.lastSuccessAt > refusals.since;
       try {
         return await deps.transport.infer(body, signal);
       } catch (error) {
         if (error instanceof ModelTimeoutError && source !== undefined) timeouts.timedOut(source, at);
+        if (error instanceof ModelNotFoundError) {
+          refusals.since ??= at;
+          refusals.refusedWhileServing ||= servedSince;
+        }
         throw error;
       }
     },
@@ -175,11 +195,14 @@ const callModel = async (
   deadline: CallDeadline,
 ): Promise<CallResult> => {
   if (record.offset > stop.offset) return { kind: 'skipped' };
+  const refusals: RefusalWatch = { refusedWhileServing: false };
   try {
-    return checkSize(await infer(body, record, deps, deadline), deps);
+    return checkSize(await infer(body, record, deps, deadline, refusals), deps);
   } catch (error) {
     if (error instanceof BadRecordError) return { kind: 'bad', error };
-    if (error instanceof SuspectRecordError) return { kind: 'suspect', error };
+    if (error instanceof SuspectRecordError) {
+      return { kind: 'suspect', error, refusedWhileServing: refusals.refusedWhileServing };
+    }
     // Never retried (kafkajs' isErrorRetriable does the same): the same bytes fail the same way.
     if (isProgrammingError(error)) return { kind: 'bad', error: new InternalError('the model call', error) };
     stop.offset = Math.min(stop.offset, record.offset);

@@ -1,4 +1,5 @@
 import { capped, MAX_DETAIL_CHARS } from './reason.js';
+import type { Verdict } from './status.js';
 
 /**
  * Every failure the stream can meet, one class per kind. `retriable` decides a record's fate:
@@ -13,6 +14,8 @@ export const FailureKind = {
   modelRejected: 'model-rejected',
   tooLarge: 'too-large',
   modelUnavailable: 'model-unavailable',
+  modelUnauthorized: 'model-unauthorized',
+  modelNotFound: 'model-not-found',
   modelError: 'model-error',
   modelTimeout: 'model-timeout',
   publish: 'publish',
@@ -92,6 +95,59 @@ export class ModelFailedError extends SuspectRecordError {
     this.name = 'ModelFailedError';
   }
 }
+
+/**
+ * The model refused the function's credentials (HTTP 401/403/407, gRPC UNAUTHENTICATED or
+ * PERMISSION_DENIED, Lambda's AccessDeniedException). Never the record's fault: retried, then left
+ * for redelivery. A kind of its own, so that `ModelUnauthorized` counts it and an alarm fires on it
+ * rather than on a generic outage.
+ */
+export class ModelUnauthorizedError extends TransientError {
+  constructor(message: string, options: Omit<FailureOptions, 'kind'> = {}) {
+    super(message, { kind: FailureKind.modelUnauthorized, ...options });
+    this.name = 'ModelUnauthorizedError';
+  }
+}
+
+/**
+ * The model server does not serve what the call asked for (HTTP 404, gRPC NOT_FOUND). The path names
+ * MODEL_NAME, the same for every record, so a flood of these is the model not loaded (a rollout):
+ * left for redelivery. A record can still cause one alone: a gRPC request names its own
+ * `model_version` (V2) or `model_spec.version` (TensorFlow), and a server without that version
+ * answers NOT_FOUND to that record only. Hence a suspect, judged as in fate.ts.
+ */
+export class ModelNotFoundError extends SuspectRecordError {
+  constructor(message: string, options: Omit<FailureOptions, 'kind'> = {}) {
+    super(message, { kind: FailureKind.modelNotFound, ...options });
+    this.name = 'ModelNotFoundError';
+  }
+}
+
+/**
+ * The error a model's refusal means, by its verdict in status.ts: the one place where verdicts
+ * become error classes, for every transport.
+ *
+ * @example
+ * throw modelRefusal(classifyHttpStatus(503), 'model answered HTTP 503', { status: 503 });
+ */
+export const modelRefusal = (
+  verdict: Exclude<Verdict, 'ok'>,
+  message: string,
+  options: Omit<FailureOptions, 'kind'> = {},
+): MskInferenceError => {
+  switch (verdict) {
+    case 'bad-record':
+      return new BadRecordError(message, { kind: FailureKind.modelRejected, ...options });
+    case 'model-failed':
+      return new ModelFailedError(message, options);
+    case 'not-found':
+      return new ModelNotFoundError(message, options);
+    case 'unauthorized':
+      return new ModelUnauthorizedError(message, options);
+    case 'transient':
+      return new TransientError(message, { kind: FailureKind.modelUnavailable, ...options });
+  }
+};
 
 /**
  * The model did not answer within MODEL_TIMEOUT_MS: overloaded, down, or stuck on this record (an

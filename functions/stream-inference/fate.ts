@@ -2,6 +2,7 @@ import type { CallResult } from './calls.js';
 import {
   FailureKind,
   InternalError,
+  ModelNotFoundError,
   ModelTimeoutError,
   type MskInferenceError,
   TransientError,
@@ -43,15 +44,21 @@ export const toFinal = (o: PendingOutcome): RecordOutcome => {
 
 /**
  * Was the record the cause? A model error counts against it if the model answered any call lately;
- * a timeout, if the model answered a call since the record's first timed-out attempt began. A model
- * that answers nothing (down) is never the record's fault: it is left for redelivery.
+ * a timeout, if the model answered a call since the record's first timed-out attempt began; a
+ * not-found, if the model answered another call between the record's first and last refusal (a
+ * model that served a minute ago and is being reloaded refuses every call: not the record's fault).
+ * A model that answers nothing (down) is never the record's fault: it is left for redelivery.
  */
 const judgeSuspect = (record: InputRecord, result: CallResult, model: ModelEvidence): CallResult => {
   if (result.kind !== 'suspect') return result;
   const error = result.error;
-  const since = error instanceof ModelTimeoutError ? model.timeouts.since(sourceOf(record)) : undefined;
-  const recordAtFault =
-    error instanceof ModelTimeoutError ? since !== undefined && model.lastSuccessAt > since : model.upLately;
+  let recordAtFault = model.upLately;
+  if (error instanceof ModelTimeoutError) {
+    const since = model.timeouts.since(sourceOf(record));
+    recordAtFault = since !== undefined && model.lastSuccessAt > since;
+  } else if (error instanceof ModelNotFoundError) {
+    recordAtFault = result.refusedWhileServing;
+  }
   return recordAtFault ? { kind: 'bad', error } : { kind: 'retry', error };
 };
 

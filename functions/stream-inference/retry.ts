@@ -39,17 +39,25 @@ export const withRetry = async <T>(
 ): Promise<T> => {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
+  // The model's last refusal, not the deadline, says why the records wait (its kind is what
+  // ModelUnauthorized counts): an attempt the deadline cut short says nothing of the model.
+  let last: unknown;
   for (let n = 1; ; n++) {
     const remaining = options.deadline - now();
-    if (remaining <= 0) throw new RetryBudgetExhaustedError(n - 1, new Error('no time left for an attempt'));
+    if (remaining <= 0) {
+      throw new RetryBudgetExhaustedError(n - 1, last ?? new Error('no time left for an attempt'));
+    }
+    const signal = options.signal ?? AbortSignal.timeout(remaining);
     try {
-      return await attempt(options.signal ?? AbortSignal.timeout(remaining), n);
+      return await attempt(signal, n);
     } catch (error) {
       if (!isRetriable(error)) throw error;
       if (error instanceof SuspectRecordError) {
         const limit = options.suspectAttempts ?? 3;
         if (n >= (typeof limit === 'number' ? limit : limit(error))) throw error;
       }
+      if (signal.aborted) throw new RetryBudgetExhaustedError(n, last ?? error);
+      last = error;
       const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** (n - 1));
       const wait = Math.floor(random() * ceiling);
       if (now() + wait >= options.deadline) throw new RetryBudgetExhaustedError(n, error);

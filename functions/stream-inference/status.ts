@@ -1,14 +1,25 @@
 /**
  * The one table that decides whether a model's refusal is the record's fault (dead-letter it) or
  * a passing fault (retry it). HTTP statuses and gRPC codes side by side so they cannot drift.
+ *
+ * - `unauthorized`: the model refused the function's credentials. No record can cause that, and
+ *   dead-lettering on it would empty the stream into the error topic while a credential rotates:
+ *   retried, then left for redelivery, and counted so that an alarm fires.
+ * - `not-found`: the model (or the version the record names) is not served. During a rollout every
+ *   call gets it, so it is judged like `model-failed`: the record's fault only if the model answered
+ *   other calls meanwhile.
  */
-export type Verdict = 'ok' | 'bad-record' | 'transient' | 'model-failed';
+export type Verdict = 'ok' | 'bad-record' | 'transient' | 'unauthorized' | 'model-failed' | 'not-found';
 
 /** 408 and 429 are the client-error statuses that mean "try again later", not "your request is wrong". */
 const TRANSIENT_HTTP_4XX = new Set([408, 425, 429]);
+/** 401 and 403 from the model; 407 from a proxy in front of it asking for its own credentials. */
+const UNAUTHORIZED_HTTP = new Set([401, 403, 407]);
 
 export const classifyHttpStatus = (status: number): Verdict => {
   if (status >= 200 && status < 300) return 'ok';
+  if (UNAUTHORIZED_HTTP.has(status)) return 'unauthorized';
+  if (status === 404) return 'not-found';
   if (status >= 400 && status < 500) return TRANSIENT_HTTP_4XX.has(status) ? 'transient' : 'bad-record';
   // 500 is the model's own code failing; 502/503/504 are the model (or its proxy) not being there.
   if (status === 500) return 'model-failed';
@@ -39,7 +50,6 @@ export const GrpcCode = {
 const GRPC_VERDICTS: Record<number, Verdict> = {
   [GrpcCode.OK]: 'ok',
   [GrpcCode.INVALID_ARGUMENT]: 'bad-record',
-  [GrpcCode.NOT_FOUND]: 'bad-record',
   [GrpcCode.ALREADY_EXISTS]: 'bad-record',
   [GrpcCode.FAILED_PRECONDITION]: 'bad-record',
   [GrpcCode.OUT_OF_RANGE]: 'bad-record',
@@ -51,11 +61,11 @@ const GRPC_VERDICTS: Record<number, Verdict> = {
   [GrpcCode.RESOURCE_EXHAUSTED]: 'transient',
   [GrpcCode.ABORTED]: 'transient',
   [GrpcCode.INTERNAL]: 'model-failed',
+  [GrpcCode.NOT_FOUND]: 'not-found',
   [GrpcCode.UNAVAILABLE]: 'transient',
   [GrpcCode.DATA_LOSS]: 'transient',
-  // Credentials may be rotating; a bad record cannot cause these.
-  [GrpcCode.PERMISSION_DENIED]: 'transient',
-  [GrpcCode.UNAUTHENTICATED]: 'transient',
+  [GrpcCode.PERMISSION_DENIED]: 'unauthorized',
+  [GrpcCode.UNAUTHENTICATED]: 'unauthorized',
 };
 
 export const classifyGrpcCode = (code: number): Verdict => GRPC_VERDICTS[code] ?? 'transient';

@@ -11,7 +11,7 @@ import { KafkaPublisher, type Publisher } from './publisher.js';
 import { capped, MAX_DETAIL_CHARS } from './reason.js';
 import { recordBuilder } from './records.js';
 import { loadRequestPreparer } from './request.js';
-import { logger, recordCounts, recordModelLatency } from './telemetry.js';
+import { logger, recordCounts, recordModelLatency, recordModelUnauthorized } from './telemetry.js';
 import { TimeoutBudget } from './timeouts.js';
 import { createTransport, type ModelTransport } from './transport/index.js';
 
@@ -97,6 +97,7 @@ export const createStream = async (config: Config, overrides: StreamOverrides = 
             );
       const counts = countOutcomes(outcomes);
       recordCounts(counts);
+      recordModelUnauthorized(outcomes);
       logOutcomes(outcomes, logPayloads);
       logger.info('batch done', { ...counts });
       if (counts.retryLater > 0 && !reportBatchItemFailures) throw new BatchNotDoneError(counts);

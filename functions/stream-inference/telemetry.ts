@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { OutcomeCounts } from './outcome.js';
+import { FailureKind, MskInferenceError } from './errors.js';
+import type { OutcomeCounts, RecordOutcome } from './outcome.js';
 
 /** Metric names the CDK construct alarms on; change both together. */
 export const MetricName = {
@@ -11,6 +12,8 @@ export const MetricName = {
   modelLatency: 'ModelLatency',
   /** Invocations whose event did not come from the configured cluster (nothing processed). */
   eventsRefused: 'EventsRefused',
+  /** Records left for redelivery because the model refused the function's credentials. */
+  modelUnauthorized: 'ModelUnauthorized',
 } as const;
 
 // Service name and namespace come from POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE when set.
@@ -47,6 +50,23 @@ export const recordCounts = (counts: OutcomeCounts): void => {
   metrics.addMetric(MetricName.recordsOut, MetricUnit.Count, counts.published);
   metrics.addMetric(MetricName.recordsDeadLettered, MetricUnit.Count, counts.deadLettered);
   metrics.addMetric(MetricName.recordsRetried, MetricUnit.Count, counts.retryLater);
+};
+
+/**
+ * Counts the batch's records left for redelivery because the model refused the function's
+ * credentials (kind `model-unauthorized`): the first of each partition held back, per batch.
+ *
+ * @example
+ * recordModelUnauthorized(outcomes);
+ */
+export const recordModelUnauthorized = (outcomes: readonly RecordOutcome[]): void => {
+  const refused = outcomes.filter(
+    (o) =>
+      o.status === 'retry-later' &&
+      o.error instanceof MskInferenceError &&
+      o.error.kind === FailureKind.modelUnauthorized,
+  ).length;
+  metrics.addMetric(MetricName.modelUnauthorized, MetricUnit.Count, refused);
 };
 
 /** Called per successful model call; kept until the batch's `recordCounts`. */

@@ -1,11 +1,5 @@
 import { Client, credentials, status as GrpcStatus, Metadata, type ServiceError } from '@grpc/grpc-js';
-import {
-  BadRecordError,
-  FailureKind,
-  ModelFailedError,
-  ModelTimeoutError,
-  TransientError,
-} from '../errors.js';
+import { BadRecordError, FailureKind, ModelTimeoutError, modelRefusal, TransientError } from '../errors.js';
 import { classifyGrpcCode } from '../status.js';
 import type { ModelTransport } from './types.js';
 
@@ -90,11 +84,9 @@ const classify = (error: ServiceError | null): Error => {
   }
   const reason = `model answered gRPC ${GrpcStatus[code] ?? 'status'} (${code})`;
   const options = { status: code, detail: details, cause: error };
-  const verdict = classifyGrpcCode(code);
-  if (verdict === 'bad-record')
-    return new BadRecordError(reason, { kind: FailureKind.modelRejected, ...options });
-  if (verdict === 'model-failed') return new ModelFailedError(reason, options);
   // Our own deadline (MODEL_TIMEOUT_MS): the model did not answer this call in time.
   if (code === GrpcStatus.DEADLINE_EXCEEDED) return new ModelTimeoutError(reason, options);
-  return new TransientError(reason, { kind: FailureKind.modelUnavailable, ...options });
+  const verdict = classifyGrpcCode(code);
+  // A server that sends OK without a message did not answer.
+  return modelRefusal(verdict === 'ok' ? 'transient' : verdict, reason, options);
 };

@@ -5,13 +5,7 @@ import {
   type IncomingMessage,
 } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import {
-  BadRecordError,
-  FailureKind,
-  ModelFailedError,
-  ModelTimeoutError,
-  TransientError,
-} from '../errors.js';
+import { BadRecordError, FailureKind, ModelTimeoutError, modelRefusal, TransientError } from '../errors.js';
 import { MAX_DETAIL_CHARS } from '../reason.js';
 import { classifyHttpStatus } from '../status.js';
 import type { ModelTransport } from './types.js';
@@ -200,13 +194,8 @@ const readAnswer = (req: ClientRequest, response: IncomingMessage, max: number):
 const judge = (status: number, bytes: Buffer, read: number): Buffer => {
   const verdict = classifyHttpStatus(status);
   if (verdict === 'ok') return bytes;
-  const reason = `model answered HTTP ${status} (a body of ${read} bytes)`;
   const detail = bytes.subarray(0, DETAIL_BYTES).toString('utf8');
-  if (verdict === 'bad-record') {
-    throw new BadRecordError(reason, { kind: FailureKind.modelRejected, status, detail });
-  }
-  if (verdict === 'model-failed') throw new ModelFailedError(reason, { status, detail });
-  throw new TransientError(reason, { kind: FailureKind.modelUnavailable, status, detail });
+  throw modelRefusal(verdict, `model answered HTTP ${status} (a body of ${read} bytes)`, { status, detail });
 };
 
 const describe = (error: unknown): string => {

@@ -1,5 +1,12 @@
 import type { InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
-import { BadRecordError, FailureKind, ModelFailedError, TransientError } from '../errors.js';
+import {
+  BadRecordError,
+  FailureKind,
+  ModelFailedError,
+  ModelUnauthorizedError,
+  modelRefusal,
+  TransientError,
+} from '../errors.js';
 import { fieldName } from '../reason.js';
 import { classifyHttpStatus } from '../status.js';
 import type { ModelTransport } from './types.js';
@@ -100,8 +107,18 @@ const classifyInvokeError = (cause: unknown): Error => {
       cause,
     });
   }
-  // Throttling, service errors, a missing function or missing permission: none is the record's fault.
-  return new TransientError(`Lambda invoke failed (${name})`, {
+  const reason = `Lambda invoke failed (${name})`;
+  // AccessDeniedException, ExpiredTokenException, UnrecognizedClientException… all answer 401 or 403:
+  // the function's role may not invoke the model (any more), as a 401/403 from an HTTP model.
+  // @see https://docs.aws.amazon.com/lambda/latest/api/CommonErrors.html
+  const status = (cause as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode;
+  if (typeof status === 'number' && classifyHttpStatus(status) === 'unauthorized') {
+    return new ModelUnauthorizedError(reason, { detail, cause });
+  }
+  // Throttling, service errors, a function that does not exist (ResourceNotFoundException: the
+  // function is the model, so the model is not there, as a model server that is down): none is the
+  // record's fault.
+  return new TransientError(reason, {
     kind: FailureKind.modelUnavailable,
     detail,
     cause,
@@ -136,9 +153,5 @@ const unwrapHttpShape = (payload: Buffer): Buffer => {
   const verdict = classifyHttpStatus(statusCode);
   if (verdict === 'ok') return Buffer.from(text);
   const reason = `model function answered ${statusCode} (a body of ${text.length} chars)`;
-  const options = { status: statusCode, detail: text };
-  if (verdict === 'bad-record')
-    throw new BadRecordError(reason, { kind: FailureKind.modelRejected, ...options });
-  if (verdict === 'model-failed') throw new ModelFailedError(reason, options);
-  throw new TransientError(reason, { kind: FailureKind.modelUnavailable, ...options });
+  throw modelRefusal(verdict, reason, { status: statusCode, detail: text });
 };

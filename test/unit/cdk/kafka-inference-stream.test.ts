@@ -6,6 +6,7 @@ import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
+import { MetricName } from '../../../functions/stream-inference/telemetry.js';
 import { EventPollers } from '../../../lib/event-pollers.js';
 import { KafkaInferenceStream } from '../../../lib/kafka-inference-stream.js';
 import {
@@ -142,9 +143,9 @@ describe('KafkaInferenceStream on an MSK cluster ARN known only at deploy time',
 });
 
 describe('KafkaInferenceStream monitoring', () => {
-  it('creates the four alarms and a dashboard', () => {
+  it('creates the five alarms and a dashboard', () => {
     const { stream, template } = synth({ clusterArn: CLUSTER_ARN });
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'Errors',
       Namespace: 'AWS/Lambda',
@@ -166,7 +167,29 @@ describe('KafkaInferenceStream monitoring', () => {
       Dimensions: [{ Name: 'service', Value: 'Iris' }],
     });
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
-    expect(Object.keys(stream.alarms)).toEqual(['errors', 'throttles', 'offsetLag', 'deadLettered']);
+    expect(Object.keys(stream.alarms)).toEqual([
+      'errors',
+      'throttles',
+      'offsetLag',
+      'deadLettered',
+      'modelUnauthorized',
+    ]);
+  });
+
+  it('alarms on the first record held back because the model refuses the credentials', () => {
+    // GIVEN / WHEN
+    const { template } = synth({ clusterArn: CLUSTER_ARN });
+    // THEN the handler's ModelUnauthorized count, in its namespace and service, alarms at 1 in 5 minutes
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: MetricName.modelUnauthorized,
+      Namespace: 'MskInference',
+      Dimensions: [{ Name: 'service', Value: 'Iris' }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
   });
 });
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { BadRecordError, FailureKind, TransientError } from '../../../functions/stream-inference/errors.js';
+import {
+  BadRecordError,
+  FailureKind,
+  ModelUnauthorizedError,
+  TransientError,
+} from '../../../functions/stream-inference/errors.js';
 import { withRetry } from '../../../functions/stream-inference/retry.js';
 
 const transient = () => new TransientError('down', { kind: FailureKind.modelUnavailable });
@@ -55,6 +60,36 @@ describe('withRetry', () => {
     expect(attempts).toBe(4);
     expect(error).toMatchObject({ name: 'RetryBudgetExhaustedError', retriable: true, cause: last });
     expect((error as Error).message).toMatch(/gave up after 4 attempt\(s\): down/);
+  });
+
+  it('keeps the model’s refusal as the reason when the deadline cuts the next attempt short', async () => {
+    // Prepare: the model refuses the credentials, then the deadline aborts the retry in flight.
+    const deadline = new AbortController();
+    const refused = new ModelUnauthorizedError('model answered HTTP 401 (a body of 2 bytes)', {
+      status: 401,
+    });
+    let attempts = 0;
+
+    // Act
+    const error = await withRetry(
+      async (signal) => {
+        attempts++;
+        if (attempts === 1) throw refused;
+        deadline.abort();
+        throw new TransientError(`model unreachable: ${String(signal.aborted)}`, {
+          kind: FailureKind.modelUnavailable,
+        });
+      },
+      { baseMs: 1, maxMs: 1, deadline: Date.now() + 5_000, signal: deadline.signal },
+    ).catch((e: unknown) => e);
+
+    // Assess
+    expect(attempts).toBe(2);
+    expect(error).toMatchObject({
+      name: 'RetryBudgetExhaustedError',
+      kind: 'model-unauthorized',
+      cause: refused,
+    });
   });
 
   it.each([

@@ -1,0 +1,231 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { Server as GrpcServer, ServerCredentials, type sendUnaryData, status } from '@grpc/grpc-js';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ModelNotFoundError,
+  ModelUnauthorizedError,
+  type MskInferenceError,
+  SuspectRecordError,
+  TransientError,
+} from '../../../functions/stream-inference/errors.js';
+import { GrpcTransport } from '../../../functions/stream-inference/transport/grpc.js';
+import { HttpTransport } from '../../../functions/stream-inference/transport/http.js';
+import { LambdaTransport } from '../../../functions/stream-inference/transport/lambda.js';
+
+/**
+ * What each transport makes of a model that refuses the function's credentials or does not serve
+ * what was asked, over real HTTP, gRPC and the Lambda SDK against servers of the test's own.
+ */
+
+const closers: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  await Promise.all(closers.splice(0).map((close) => close()));
+});
+
+const refusal = (call: Promise<unknown>): Promise<MskInferenceError> =>
+  call.then(
+    () => {
+      throw new Error('the call succeeded');
+    },
+    (error: unknown) => error as MskInferenceError,
+  );
+
+const listen = async (listener: RequestListener): Promise<string> => {
+  const server: Server = createServer(listener);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closers.push(() => new Promise((resolve) => server.close(resolve)));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+};
+
+const httpModel = async (code: number): Promise<HttpTransport> => {
+  const url = await listen((req, res) => {
+    req.resume();
+    res.writeHead(code, { 'content-type': 'application/json' }).end('{"error":"no"}');
+  });
+  const transport = new HttpTransport({
+    url: new URL(url),
+    path: '/v2/models/iris/infer',
+    timeoutMs: 5_000,
+    connections: 1,
+    maxAnswerBytes: 100_000,
+  });
+  closers.push(() => transport.close());
+  return transport;
+};
+
+const grpcModel = async (code: status): Promise<GrpcTransport> => {
+  const server = new GrpcServer();
+  server.register(
+    '/test.Model/Infer',
+    (_: unknown, callback: sendUnaryData<Buffer>) => callback({ code, details: 'no' }),
+    (b: Buffer) => b,
+    (b: Buffer) => b,
+    'unary',
+  );
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) =>
+      e ? reject(e) : resolve(p),
+    ),
+  );
+  const transport = new GrpcTransport({
+    address: `127.0.0.1:${port}`,
+    tls: false,
+    method: '/test.Model/Infer',
+    timeoutMs: 5_000,
+    maxAnswerBytes: 100_000,
+  });
+  closers.push(
+    () => transport.close(),
+    async () => server.forceShutdown(),
+  );
+  return transport;
+};
+
+/** A Lambda API endpoint answering every Invoke with `answer`, reached through the real SDK client. */
+const lambdaModel = async (answer: RequestListener): Promise<LambdaTransport> => {
+  const endpoint = await listen(answer);
+  const client = new LambdaClient({
+    endpoint,
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-a-secret' },
+    maxAttempts: 1,
+  });
+  const transport = await LambdaTransport.create({
+    functionName: 'iris-model',
+    timeoutMs: 5_000,
+    maxAnswerBytes: 100_000,
+    client,
+  });
+  closers.push(() => transport.close());
+  return transport;
+};
+
+describe('a model that refuses the credentials', () => {
+  it.each([401, 403, 407])(
+    'HTTP %i is model-unauthorized: retried, never the record’s fault',
+    async (code) => {
+      // Prepare
+      const transport = await httpModel(code);
+
+      // Act
+      const error = await refusal(transport.infer(Buffer.from('{}')));
+
+      // Assess
+      expect(error).toBeInstanceOf(ModelUnauthorizedError);
+      expect(error).not.toBeInstanceOf(SuspectRecordError);
+      expect(error).toMatchObject({ kind: 'model-unauthorized', retriable: true, status: code });
+      expect(error.message).toMatch(new RegExp(`^model answered HTTP ${code} \\(a body of \\d+ bytes\\)$`));
+    },
+  );
+
+  it.each([
+    ['UNAUTHENTICATED', status.UNAUTHENTICATED],
+    ['PERMISSION_DENIED', status.PERMISSION_DENIED],
+  ])('gRPC %s is model-unauthorized, as its HTTP equivalent', async (name, code) => {
+    // Prepare
+    const transport = await grpcModel(code);
+
+    // Act
+    const error = await refusal(transport.infer(Buffer.from('x')));
+
+    // Assess
+    expect(error).toBeInstanceOf(ModelUnauthorizedError);
+    expect(error).toMatchObject({ kind: 'model-unauthorized', retriable: true, status: code });
+    expect(error.message).toBe(`model answered gRPC ${name} (${code})`);
+  });
+});
+
+describe('a model that does not serve what was asked', () => {
+  it('HTTP 404 is model-not-found, a suspect judged by whether the model answers others', async () => {
+    // Prepare
+    const transport = await httpModel(404);
+
+    // Act
+    const error = await refusal(transport.infer(Buffer.from('{}')));
+
+    // Assess
+    expect(error).toBeInstanceOf(ModelNotFoundError);
+    expect(error).toBeInstanceOf(SuspectRecordError);
+    expect(error).toMatchObject({ kind: 'model-not-found', status: 404 });
+  });
+
+  it('gRPC NOT_FOUND is model-not-found too', async () => {
+    // Prepare
+    const transport = await grpcModel(status.NOT_FOUND);
+
+    // Act
+    const error = await refusal(transport.infer(Buffer.from('x')));
+
+    // Assess
+    expect(error).toBeInstanceOf(ModelNotFoundError);
+    expect(error).toMatchObject({ kind: 'model-not-found', status: status.NOT_FOUND });
+    expect(error.message).toBe(`model answered gRPC NOT_FOUND (${status.NOT_FOUND})`);
+  });
+});
+
+describe('a model hosted in Lambda', () => {
+  const documented = JSON.parse(
+    readFileSync(new URL('./fixtures/lambda-invoke-errors.json', import.meta.url), 'utf8'),
+  ) as Record<'common' | 'invoke', Array<{ errorType: string; status: number }>>;
+  const apiError =
+    (errorType: string, code: number): RequestListener =>
+    (req, res) => {
+      req.resume();
+      res.writeHead(code, { 'content-type': 'application/json', 'x-amzn-errortype': errorType });
+      res.end(JSON.stringify({ Type: 'User', message: `planted message for ${errorType}` }));
+    };
+
+  it.each(documented.common)(
+    'an Invoke refused with $errorType ($status) is model-unauthorized',
+    async ({ errorType, status: code }) => {
+      // Prepare
+      const transport = await lambdaModel(apiError(errorType, code));
+
+      // Act
+      const error = await refusal(transport.infer(Buffer.from('{}')));
+
+      // Assess
+      expect(error).toBeInstanceOf(ModelUnauthorizedError);
+      expect(error.message).toBe(`Lambda invoke failed (${errorType})`);
+      expect(error.detail).toContain('planted message');
+    },
+  );
+
+  it.each(documented.invoke)(
+    'an Invoke refused with $errorType ($status) is model-unavailable: the function is the model',
+    async ({ errorType, status: code }) => {
+      // Prepare
+      const transport = await lambdaModel(apiError(errorType, code));
+
+      // Act
+      const error = await refusal(transport.infer(Buffer.from('{}')));
+
+      // Assess
+      expect(error).toBeInstanceOf(TransientError);
+      expect(error).not.toBeInstanceOf(SuspectRecordError);
+      expect(error).toMatchObject({ kind: 'model-unavailable', retriable: true });
+    },
+  );
+
+  it.each([
+    [401, 'model-unauthorized'],
+    [403, 'model-unauthorized'],
+    [404, 'model-not-found'],
+  ])('a function answering {statusCode: %i} is judged as an HTTP model: %s', async (code, kind) => {
+    // Prepare: Lambda ran the function; its code answered in API Gateway's shape.
+    const transport = await lambdaModel((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ statusCode: code, body: '{"error":"no"}' }));
+    });
+
+    // Act
+    const error = await refusal(transport.infer(Buffer.from('{}')));
+
+    // Assess
+    expect(error).toMatchObject({ kind, status: code });
+  });
+});
