@@ -1,3 +1,4 @@
+import { type Config, loadConfig } from '../../functions/stream-inference/config.js';
 import type { LambdaKafkaEvent, LambdaKafkaRecord } from '../../functions/stream-inference/event.js';
 
 export interface RecordSpec {
@@ -51,3 +52,23 @@ export const lambdaContext = (remainingMs = 60_000) => {
   const end = Date.now() + remainingMs;
   return { getRemainingTimeInMillis: () => Math.max(0, end - Date.now()) };
 };
+
+/**
+ * A stream configuration for tests with fakes: topics `in` → `out` / `err`, the seldon protocol, and
+ * retries and safety margin short enough that a test of transient faults ends in milliseconds.
+ *
+ * @example
+ * const stream = await createStream(testConfig({ COALESCE_MAX_RECORDS: '8' }), { transport, publisher });
+ */
+export const testConfig = (env: Record<string, string> = {}): Config =>
+  loadConfig({
+    KAFKA_INPUT_TOPIC: 'in',
+    KAFKA_OUTPUT_TOPIC: 'out',
+    KAFKA_ERROR_TOPIC: 'err',
+    MODEL_ENDPOINT: 'http://127.0.0.1:1',
+    PROTOCOL: 'seldon',
+    RETRY_BASE_MS: '1',
+    RETRY_MAX_MS: '5',
+    SAFETY_MARGIN_MS: '100',
+    ...env,
+  });

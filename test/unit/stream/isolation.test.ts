@@ -9,7 +9,7 @@ import { requestPreparer } from '../../../functions/stream-inference/request.js'
 import { createStream } from '../../../functions/stream-inference/stream.js';
 import { TimeoutBudget } from '../../../functions/stream-inference/timeouts.js';
 import type { ModelTransport } from '../../../functions/stream-inference/transport/index.js';
-import { lambdaContext, mskEvent, type RecordSpec } from '../../helpers/factories.js';
+import { lambdaContext, mskEvent, type RecordSpec, testConfig } from '../../helpers/factories.js';
 import { FakeModel, FakePublisher, RowModel } from '../../helpers/fakes.js';
 import { restRequest } from '../../helpers/iris.js';
 
@@ -19,18 +19,7 @@ import { restRequest } from '../../helpers/iris.js';
  * blocked for good.
  */
 
-const config = (env: Record<string, string> = {}) =>
-  loadConfig({
-    KAFKA_INPUT_TOPIC: 'in',
-    KAFKA_OUTPUT_TOPIC: 'out',
-    KAFKA_ERROR_TOPIC: 'err',
-    MODEL_ENDPOINT: 'http://127.0.0.1:1',
-    PROTOCOL: 'seldon',
-    RETRY_BASE_MS: '1',
-    RETRY_MAX_MS: '5',
-    SAFETY_MARGIN_MS: '100',
-    ...env,
-  });
+const config = testConfig;
 
 const setup = async (env: Record<string, string> = {}, model: ModelTransport = new FakeModel()) => {
   const publisher = new FakePublisher();

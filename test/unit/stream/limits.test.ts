@@ -6,21 +6,10 @@ import { codecFor } from '../../../functions/stream-inference/protocols/index.js
 import { chunkBySize, type OutboundRecord } from '../../../functions/stream-inference/publisher.js';
 import { recordBuilder, recordBytes } from '../../../functions/stream-inference/records.js';
 import { createStream } from '../../../functions/stream-inference/stream.js';
-import { lambdaContext, mskEvent } from '../../helpers/factories.js';
+import { lambdaContext, mskEvent, testConfig } from '../../helpers/factories.js';
 import { FakeModel, FakePublisher } from '../../helpers/fakes.js';
 
-const config = (env: Record<string, string> = {}) =>
-  loadConfig({
-    KAFKA_INPUT_TOPIC: 'in',
-    KAFKA_OUTPUT_TOPIC: 'out',
-    KAFKA_ERROR_TOPIC: 'err',
-    MODEL_ENDPOINT: 'http://127.0.0.1:1',
-    PROTOCOL: 'seldon',
-    RETRY_BASE_MS: '1',
-    RETRY_MAX_MS: '5',
-    SAFETY_MARGIN_MS: '100',
-    ...env,
-  });
+const config = testConfig;
 
 const input = (value: Buffer | null, headers: Record<string, Buffer> = {}, key = 'k'): InputRecord => ({
   topic: 'in',

@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../functions/stream-inference/config.js';
 import { createStream } from '../../../functions/stream-inference/stream.js';
-import { lambdaContext, mskEvent, type RecordSpec } from '../../helpers/factories.js';
+import { lambdaContext, mskEvent, type RecordSpec, testConfig } from '../../helpers/factories.js';
 import { FakeModel, FakePublisher } from '../../helpers/fakes.js';
 
-const config = (env: Record<string, string> = {}) =>
-  loadConfig({
-    KAFKA_INPUT_TOPIC: 'in',
-    KAFKA_OUTPUT_TOPIC: 'out',
-    KAFKA_ERROR_TOPIC: 'err',
-    MODEL_ENDPOINT: 'http://127.0.0.1:1',
-    PROTOCOL: 'seldon',
-    RETRY_BASE_MS: '1',
-    RETRY_MAX_MS: '5',
-    SAFETY_MARGIN_MS: '100',
-    ...env,
-  });
+const config = testConfig;
 
 const good = (n: number) => JSON.stringify({ data: { ndarray: [[n, 1, 2, 3]] } });
 const header = (r: { headers: Record<string, unknown> }, name: string) => String(r.headers[name]);
