@@ -16,13 +16,17 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { StreamAlarmThresholds } from './props.js';
 
-/** The EMF metrics the handler emits, in `POWERTOOLS_METRICS_NAMESPACE` with dimension `service`. */
+/**
+ * The EMF metrics the handler emits, in `POWERTOOLS_METRICS_NAMESPACE` with dimension `service`: the
+ * values of `MetricName` in functions/stream-inference/telemetry.ts (a unit test holds them equal).
+ */
 export const STREAM_METRICS = [
   'RecordsIn',
   'RecordsOut',
   'RecordsDeadLettered',
   'RecordsRetried',
   'ModelLatency',
+  'EventsRefused',
 ] as const;
 export type StreamMetricName = (typeof STREAM_METRICS)[number];
 
@@ -36,6 +40,8 @@ export interface StreamAlarms {
   readonly offsetLag: Alarm;
   /** `RecordsDeadLettered`: records are landing on the error topic. */
   readonly deadLettered: Alarm;
+  /** `EventsRefused`: the function was invoked with an event not from its own cluster or brokers. */
+  readonly eventsRefused: Alarm;
 }
 
 /** What the monitoring needs from the stream. */
@@ -51,7 +57,7 @@ export interface StreamMonitoringProps {
 const PERIOD = Duration.minutes(5);
 
 /**
- * Alarms on the four ways a stream goes wrong and a dashboard of records, latency and the
+ * Alarms on the five ways a stream goes wrong and a dashboard of records, latency and the
  * function's health.
  *
  * @example
@@ -109,6 +115,12 @@ export class StreamMonitoring extends Construct {
         metric('RecordsDeadLettered', { period: PERIOD, statistic: 'Sum' }),
         thresholds.deadLettered ?? 1,
         'records published to the error topic',
+      ),
+      eventsRefused: alarm(
+        'EventsRefused',
+        metric('EventsRefused', { period: PERIOD, statistic: 'Sum' }),
+        thresholds.eventsRefused ?? 1,
+        'events refused: their source is not the configured cluster or brokers (a forged invocation?)',
       ),
     };
     if (props.alarmTopic) {

@@ -27,6 +27,7 @@ const VPC_CONTEXT = {
   availabilityZones: 'eu-west-1a,eu-west-1b',
 };
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_inference-AbCdEf';
+const SECRET_KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
 /** The app as `npx cdk synth -c ...` builds it, cdk-nag plugin included. */
 const appTemplate = (context: Record<string, unknown>) => () =>
@@ -87,6 +88,7 @@ export const APP_TARGETS: LintTarget[] = [
       mskClusterArn: CLUSTER_ARN,
       kafkaAuth: 'scram-sha-512',
       kafkaSecretArn: SECRET_ARN,
+      kafkaSecretKeyArn: SECRET_KEY_ARN,
     }),
   },
   {
@@ -130,7 +132,12 @@ export const CONSTRUCT_TARGETS: LintTarget[] = [
     template: streamTemplate((stack) => ({
       clusterArn: CLUSTER_ARN,
       vpc: newVpc(stack),
-      authentication: KafkaAuthentication.scram(new Secret(stack, 'Credentials')),
+      // MSK takes SCRAM secrets under a customer managed key only.
+      authentication: KafkaAuthentication.scram(
+        new Secret(stack, 'Credentials', {
+          encryptionKey: new Key(stack, 'CredentialsKey', { enableKeyRotation: true }),
+        }),
+      ),
     })),
   },
   {
@@ -155,7 +162,7 @@ export const CONSTRUCT_TARGETS: LintTarget[] = [
     template: streamTemplate((stack) => ({
       bootstrapServers: ['b-1.example.com:9096', 'b-2.example.com:9096'],
       vpc: newVpc(stack),
-      authentication: KafkaAuthentication.scram(new Secret(stack, 'Credentials'), 'sha-256'),
+      authentication: KafkaAuthentication.scram(new Secret(stack, 'Credentials'), { mechanism: 'sha-256' }),
       onFailure: OnFailureDestination.sqsQueue(new Queue(stack, 'Dlq', { enforceSSL: true })),
     })),
   },
