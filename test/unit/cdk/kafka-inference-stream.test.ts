@@ -204,6 +204,8 @@ describe('KafkaInferenceStream monitoring', () => {
       AlarmActions: ['arn:aws:sns:eu-west-1:123456789012:alarms'],
       OKActions: ['arn:aws:sns:eu-west-1:123456789012:alarms'],
     });
+    const { template } = synth({ clusterArn: CLUSTER_ARN, alarmThresholds: { eventsRefused: 3 } });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'EventsRefused', Threshold: 3 });
   });
 
   it('alarms on the metric names the handler emits', () => {

@@ -115,7 +115,7 @@ export const CONSTRUCT_TARGETS: LintTarget[] = [
       onFailure: OnFailureDestination.kafkaTopic('iris-input-dlq'),
       provisionedPollers: { minimumPollers: 2, maximumPollers: 20 },
       alarmTopic: new Topic(stack, 'Alarms'),
-      alarmThresholds: { errors: 5, throttles: 5, offsetLag: 10_000, deadLettered: 10 },
+      alarmThresholds: { errors: 5, throttles: 5, offsetLag: 10_000, deadLettered: 10, eventsRefused: 1 },
       dashboardName: 'iris-stream',
       modelTimeout: Duration.seconds(5),
       memorySize: 2048,

@@ -162,6 +162,27 @@ describe('the Kafka secret under a customer managed key', () => {
     });
   });
 
+  it('prefers the encryptionKey given to the authentication over the secret’s own', () => {
+    // GIVEN a secret that names one key, and another key given explicitly
+    const stack = testStack();
+    const secret = Secret.fromSecretAttributes(stack, 'Credentials', {
+      secretCompleteArn: SECRET_ARN,
+      encryptionKey: Key.fromKeyArn(stack, 'OldKey', KEY_ARN.replace('1234abcd', '9999abcd')),
+    });
+    const encryptionKey = Key.fromKeyArn(stack, 'Key', KEY_ARN);
+    // WHEN
+    const { template } = synthStream(
+      {
+        clusterArn: CLUSTER_ARN,
+        vpc: importedVpc(stack),
+        authentication: KafkaAuthentication.scram(secret, { encryptionKey }),
+      },
+      stack,
+    );
+    // THEN
+    expect(statementWithSid(template, 'DecryptKafkaSecret')?.Resource).toBe(KEY_ARN);
+  });
+
   it('grants on a key of the stack in the role’s policy, not in the key’s', () => {
     // GIVEN a secret created with a key of the same stack
     const stack = testStack();
