@@ -20,6 +20,7 @@ export const CONTEXT_KEYS = [
   'modelEndpoint',
   'kafkaAuth',
   'kafkaSecretArn',
+  'kafkaSecretKeyArn',
   'vpcId',
   'availabilityZones',
   'subnetIds',
@@ -86,6 +87,7 @@ export const readStackProps = (context: (key: ContextKey) => unknown): MskInfere
   const bootstrapServers = list(get('bootstrapServers'));
   const modelEndpoint = get('modelEndpoint');
   const kafkaSecretArn = get('kafkaSecretArn');
+  const kafkaSecretKeyArn = get('kafkaSecretKeyArn');
   const alarmTopicArn = get('alarmTopicArn');
   const account = process.env.CDK_DEFAULT_ACCOUNT;
   const region = process.env.CDK_DEFAULT_REGION;
@@ -102,6 +104,7 @@ export const readStackProps = (context: (key: ContextKey) => unknown): MskInfere
           authentication: {
             kind: kafkaAuth as KafkaAuthKind,
             ...(kafkaSecretArn ? { secretArn: kafkaSecretArn } : {}),
+            ...(kafkaSecretKeyArn ? { secretKeyArn: kafkaSecretKeyArn } : {}),
           },
         }
       : {}),

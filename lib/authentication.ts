@@ -1,8 +1,32 @@
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 
 /** The names the handler reads from `KAFKA_AUTH` (functions/stream-inference/config.ts). */
 export const KAFKA_AUTH_KINDS = ['none', 'iam', 'scram-sha-256', 'scram-sha-512', 'mtls'] as const;
 export type KafkaAuthKind = (typeof KAFKA_AUTH_KINDS)[number];
+
+/** Options of a secret-based authentication. */
+export interface KafkaSecretOptions {
+  /**
+   * The customer managed KMS key the secret is encrypted with. The role may decrypt with it only
+   * through Secrets Manager and for this secret (`kms:ViaService`, `kms:EncryptionContext:SecretARN`).
+   * Amazon MSK refuses SCRAM secrets under the default `aws/secretsmanager` key.
+   *
+   * @default - the secret's own `encryptionKey`, if it has one
+   * @see https://docs.aws.amazon.com/msk/latest/developerguide/msk-password-limitations.html
+   */
+  readonly encryptionKey?: IKey;
+}
+
+/** Options of {@link KafkaAuthentication.scram}. */
+export interface KafkaScramOptions extends KafkaSecretOptions {
+  /**
+   * The SCRAM hash; MSK offers SHA-512 only.
+   *
+   * @default 'sha-512'
+   */
+  readonly mechanism?: 'sha-256' | 'sha-512';
+}
 
 /**
  * How both the event source mapping (the consumer) and the handler's producer authenticate to Kafka.
@@ -10,9 +34,10 @@ export type KafkaAuthKind = (typeof KAFKA_AUTH_KINDS)[number];
  *
  * @example
  * declare const secret: ISecret;
- * KafkaAuthentication.iam();            // MSK IAM (the default for MSK)
- * KafkaAuthentication.scram(secret);    // SASL/SCRAM-SHA-512 with a Secrets Manager secret
- * KafkaAuthentication.mtls(secret);     // mutual TLS with a client certificate secret
+ * declare const key: IKey;
+ * KafkaAuthentication.iam();                                // MSK IAM (the default for MSK)
+ * KafkaAuthentication.scram(secret, { encryptionKey: key }); // SASL/SCRAM-SHA-512, secret under a CMK
+ * KafkaAuthentication.mtls(secret);                         // mutual TLS with a client certificate secret
  */
 export class KafkaAuthentication {
   /**
@@ -32,13 +57,14 @@ export class KafkaAuthentication {
   }
 
   /**
-   * SASL/SCRAM with `{"username", "password"}` in a Secrets Manager secret. MSK supports SHA-512 only.
+   * SASL/SCRAM with `{"username", "password"}` in a Secrets Manager secret. For MSK the secret must
+   * be encrypted with a customer managed KMS key, given here or as the secret's `encryptionKey`.
    *
-   * @param mechanism - `sha-512` (default) or `sha-256`
    * @see https://docs.aws.amazon.com/lambda/latest/dg/with-kafka-configure.html#services-smaa-auth
    */
-  public static scram(secret: ISecret, mechanism: 'sha-256' | 'sha-512' = 'sha-512'): KafkaAuthentication {
-    return new KafkaAuthentication(mechanism === 'sha-256' ? 'scram-sha-256' : 'scram-sha-512', secret);
+  public static scram(secret: ISecret, options: KafkaScramOptions = {}): KafkaAuthentication {
+    const kind = options.mechanism === 'sha-256' ? 'scram-sha-256' : 'scram-sha-512';
+    return new KafkaAuthentication(kind, secret, options.encryptionKey ?? secret.encryptionKey);
   }
 
   /**
@@ -46,8 +72,8 @@ export class KafkaAuthentication {
    *
    * @see https://docs.aws.amazon.com/lambda/latest/dg/msk-cluster-auth.html#msk-mtls
    */
-  public static mtls(secret: ISecret): KafkaAuthentication {
-    return new KafkaAuthentication('mtls', secret);
+  public static mtls(secret: ISecret, options: KafkaSecretOptions = {}): KafkaAuthentication {
+    return new KafkaAuthentication('mtls', secret, options.encryptionKey ?? secret.encryptionKey);
   }
 
   private constructor(
@@ -55,5 +81,7 @@ export class KafkaAuthentication {
     public readonly kind: KafkaAuthKind,
     /** The credentials (SCRAM) or client certificate (mTLS); read by both the mapping and the handler. */
     public readonly secret?: ISecret,
+    /** The customer managed key `secret` is encrypted with, when known (given, or the secret's own). */
+    public readonly encryptionKey?: IKey,
   ) {}
 }

@@ -1,12 +1,25 @@
 import { Token } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 import type { KafkaAuthentication } from './authentication.js';
 import { StreamConfigError } from './errors.js';
 import { LAMBDA_LIMITS } from './lambda-limits.js';
 import type { KafkaInferenceStreamProps } from './props.js';
 import type { StreamSource } from './validation.js';
 
-/** The handler's `KAFKA_CLIENT_ID` default (functions/stream-inference/config.ts). */
+/** The handler's `KAFKA_CLIENT_ID` default (functions/stream-inference/config.ts); the construct's prefix. */
 export const DEFAULT_KAFKA_CLIENT_ID = 'msk-inference';
+
+/**
+ * The stream's own client id, `msk-inference-<8 hex digits of the construct's address>`. The
+ * transactional ids start with it, and so does the role's transactional-id grant under MSK IAM: one
+ * default shared by every stream would let each use the others' ids. The address is a hash of the
+ * construct path, so the id stays put while the path does.
+ *
+ * @example
+ * defaultClientId(stream); // 'msk-inference-3f9a0c12'
+ */
+export const defaultClientId = (scope: IConstruct): string =>
+  `${DEFAULT_KAFKA_CLIENT_ID}-${scope.node.addr.slice(-8)}`;
 
 /** What the environment is built from, once the props are validated and defaulted. */
 export interface HandlerEnvironmentInputs {

@@ -1,5 +1,7 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import { Grant, type IGrantable, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { MskArns } from './msk-arns.js';
 
 /** The topics and group one stream touches on an MSK cluster. */
@@ -103,6 +105,44 @@ export const grantMskDescribe = (grantee: IGrantable, clusterArn: string, scram:
   const actions = ['kafka:DescribeCluster', 'kafka:DescribeClusterV2', 'kafka:GetBootstrapBrokers'];
   if (scram) actions.push('kafka:ListScramSecrets');
   grantee.grantPrincipal.addToPrincipalPolicy(statement('MskDescribeCluster', actions, [clusterArn]));
+};
+
+/**
+ * Read access to the Kafka secret (SCRAM credentials or mTLS certificate), for both its readers: the
+ * mapping and the handler's producer. With a customer managed key, `kms:Decrypt` on that key only
+ * when Secrets Manager asks on the role's behalf (`kms:ViaService`) and only for this secret: Secrets
+ * Manager passes the secret's ARN as the `SecretARN` encryption context in its Decrypt requests.
+ * Written out rather than `secret.grantRead`, whose key grant lacks the secret's context (and, for a
+ * key in the stack, lands in the key policy instead of the role's).
+ *
+ * A secret known by a partial ARN is matched as CDK does, `<partial ARN>-??????`.
+ *
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/with-kafka-permissions.html
+ * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html
+ */
+export const grantSecretRead = (grantee: IGrantable, secret: ISecret, key: IKey | undefined): void => {
+  const principal = grantee.grantPrincipal;
+  const fullArn = secret.secretFullArn;
+  const arn = fullArn ?? `${secret.secretArn}-??????`;
+  principal.addToPrincipalPolicy(
+    statement('ReadKafkaSecret', ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], [arn]),
+  );
+  if (key === undefined) return;
+  const secretContext = { 'kms:EncryptionContext:SecretARN': arn };
+  principal.addToPrincipalPolicy(
+    new PolicyStatement({
+      sid: 'DecryptKafkaSecret',
+      actions: ['kms:Decrypt'],
+      resources: [key.keyArn],
+      conditions: {
+        StringEquals: {
+          'kms:ViaService': `secretsmanager.${Stack.of(secret).region}.amazonaws.com`,
+          ...(fullArn ? secretContext : {}),
+        },
+        ...(fullArn ? {} : { StringLike: secretContext }),
+      },
+    }),
+  );
 };
 
 /**

@@ -19,7 +19,7 @@ import { Construct } from 'constructs';
 import type { KafkaAuthentication } from './authentication.js';
 import { bundleTargetOf, nodejsFunctionBundling } from './bundling.js';
 import { ignoreL2FunctionRoleDependsOn } from './cfn-lint.js';
-import { DEFAULT_KAFKA_CLIENT_ID, handlerEnvironment } from './environment.js';
+import { defaultClientId, handlerEnvironment } from './environment.js';
 import { StreamConfigError } from './errors.js';
 import { EventPollers } from './event-pollers.js';
 import {
@@ -28,6 +28,7 @@ import {
   grantMskDescribe,
   grantMskIamStream,
   grantNetworkInterfaces,
+  grantSecretRead,
   grantTopicRead,
   grantTopicWrite,
 } from './iam.js';
@@ -103,7 +104,7 @@ export class KafkaInferenceStream extends Construct {
     this.metricsNamespace = props.metricsNamespace ?? 'MskInference';
     // Item failures only where Lambda honours them: provisioned mode (validateProps refuses the rest).
     const reportBatchItemFailures = props.reportBatchItemFailures ?? pollers.mode === 'provisioned';
-    const clientId = props.clientId ?? DEFAULT_KAFKA_CLIENT_ID;
+    const clientId = props.clientId ?? defaultClientId(this);
 
     this.logGroup = new LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
@@ -211,7 +212,7 @@ export class KafkaInferenceStream extends Construct {
 
   /**
    * One of the handler's metrics (`RecordsIn`, `RecordsOut`, `RecordsDeadLettered`, `RecordsRetried`,
-   * `ModelLatency`, `ModelUnauthorized`), in this stream's namespace and `service` dimension.
+   * `ModelLatency`, `ModelUnauthorized`, `EventsRefused`), in this stream's namespace and `service` dimension.
    */
   public metric(metricName: StreamMetricName, options: MetricOptions = {}): Metric {
     return new CwMetric({
@@ -250,8 +251,7 @@ export class KafkaInferenceStream extends Construct {
     props: KafkaInferenceStreamProps,
     { invokeArn, inVpc, clientId }: { invokeArn: string | undefined; inVpc: boolean; clientId: string },
   ): void {
-    // One read grant serves both readers of the secret: the mapping and the handler's producer.
-    this.auth.secret?.grantRead(this.role);
+    if (this.auth.secret) grantSecretRead(this.role, this.auth.secret, this.auth.encryptionKey);
     if (this.arns) {
       grantMskDescribe(this.role, this.arns.cluster, this.auth.kind.startsWith('scram'));
       if (this.auth.kind === 'iam') {

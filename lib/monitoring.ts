@@ -16,7 +16,10 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { StreamAlarmThresholds } from './props.js';
 
-/** The EMF metrics the handler emits, in `POWERTOOLS_METRICS_NAMESPACE` with dimension `service`. */
+/**
+ * The EMF metrics the handler emits, in `POWERTOOLS_METRICS_NAMESPACE` with dimension `service`: the
+ * values of `MetricName` in functions/stream-inference/telemetry.ts (a unit test holds them equal).
+ */
 export const STREAM_METRICS = [
   'RecordsIn',
   'RecordsOut',
@@ -24,6 +27,7 @@ export const STREAM_METRICS = [
   'RecordsRetried',
   'ModelLatency',
   'ModelUnauthorized',
+  'EventsRefused',
 ] as const;
 export type StreamMetricName = (typeof STREAM_METRICS)[number];
 
@@ -39,6 +43,8 @@ export interface StreamAlarms {
   readonly deadLettered: Alarm;
   /** `ModelUnauthorized`: the model refuses the function's credentials; records wait for redelivery. */
   readonly modelUnauthorized: Alarm;
+  /** `EventsRefused`: the function was invoked with an event not from its own cluster or brokers. */
+  readonly eventsRefused: Alarm;
 }
 
 /** What the monitoring needs from the stream. */
@@ -119,6 +125,12 @@ export class StreamMonitoring extends Construct {
         metric('ModelUnauthorized', { period: PERIOD, statistic: 'Sum' }),
         1,
         'the model refuses the function credentials; records wait for redelivery',
+      ),
+      eventsRefused: alarm(
+        'EventsRefused',
+        metric('EventsRefused', { period: PERIOD, statistic: 'Sum' }),
+        thresholds.eventsRefused ?? 1,
+        'events refused: their source is not the configured cluster or brokers (a forged invocation?)',
       ),
     };
     if (props.alarmTopic) {

@@ -1,5 +1,6 @@
 import { Annotations, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { type IVpc, SecurityGroup, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import type { ProvisionedPollerConfig } from 'aws-cdk-lib/aws-lambda';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -8,6 +9,18 @@ import { KafkaAuthentication, type KafkaAuthKind } from './authentication.js';
 import { EventPollers } from './event-pollers.js';
 import { KafkaInferenceStream } from './kafka-inference-stream.js';
 import type { SeldonStreamSpec } from './seldon-manifest.js';
+
+/** The app's `kafkaAuth`, `kafkaSecretArn` and `kafkaSecretKeyArn`. */
+export interface StreamAuthenticationContext {
+  readonly kind: KafkaAuthKind;
+  /** The secret's complete ARN; required for SCRAM and mTLS. */
+  readonly secretArn?: string;
+  /**
+   * The customer managed KMS key the secret is encrypted with (MSK requires one for SCRAM).
+   * @default - none known: the role gets no kms:Decrypt
+   */
+  readonly secretKeyArn?: string;
+}
 
 /** An existing VPC, described without a lookup so `cdk synth` needs no AWS credentials. */
 export interface ImportedVpcAttributes {
@@ -42,7 +55,7 @@ export interface MskInferenceStackProps extends StackProps {
    * Authentication for every stream; `secretArn` is required for SCRAM and mTLS.
    * @default - IAM for MSK, none for self-managed Kafka
    */
-  readonly authentication?: { readonly kind: KafkaAuthKind; readonly secretArn?: string };
+  readonly authentication?: StreamAuthenticationContext;
   /**
    * Where the functions (and self-managed pollers) run.
    * @default - outside any VPC
@@ -131,12 +144,18 @@ export class MskInferenceStack extends Stack {
     return vpc;
   }
 
-  private authentication(auth: { kind: KafkaAuthKind; secretArn?: string }): KafkaAuthentication {
+  private authentication(auth: StreamAuthenticationContext): KafkaAuthentication {
     if (auth.kind === 'iam') return KafkaAuthentication.iam();
     if (auth.kind === 'none') return KafkaAuthentication.none();
     if (!auth.secretArn) throw new Error(`-c kafkaSecretArn is required with -c kafkaAuth=${auth.kind}`);
     const secret = Secret.fromSecretCompleteArn(this, 'KafkaSecret', auth.secretArn);
-    if (auth.kind === 'mtls') return KafkaAuthentication.mtls(secret);
-    return KafkaAuthentication.scram(secret, auth.kind === 'scram-sha-256' ? 'sha-256' : 'sha-512');
+    const options = auth.secretKeyArn
+      ? { encryptionKey: Key.fromKeyArn(this, 'KafkaSecretKey', auth.secretKeyArn) }
+      : {};
+    if (auth.kind === 'mtls') return KafkaAuthentication.mtls(secret, options);
+    return KafkaAuthentication.scram(secret, {
+      ...options,
+      mechanism: auth.kind === 'scram-sha-256' ? 'sha-256' : 'sha-512',
+    });
   }
 }

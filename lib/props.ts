@@ -41,6 +41,12 @@ export interface StreamAlarmThresholds {
    * @default 1
    */
   readonly deadLettered?: number;
+  /**
+   * Invocations refused because the event's source ARN or brokers differ from the stream's own
+   * (`EventsRefused`): someone invoked the function with an event of their making.
+   * @default 1
+   */
+  readonly eventsRefused?: number;
 }
 
 /** Properties of a {@link KafkaInferenceStream}. */
@@ -242,7 +248,8 @@ export interface KafkaInferenceStreamProps {
    * The producer's Kafka client id (`KAFKA_CLIENT_ID`): letters, digits, '.', '_', '-'. It prefixes
    * the transactional ids, so with MSK IAM the role's `transactional-id/…/<clientId>-*` grant follows it.
    *
-   * @default 'msk-inference'
+   * @default - `msk-inference-<8 hex digits>`, a hash of the construct path: each stream's own, so no
+   * stream's role may use another's transactional ids
    */
   readonly clientId?: string;
 

@@ -1,5 +1,6 @@
 import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { KafkaAuthentication } from './authentication.js';
 import { StreamConfigError } from './errors.js';
@@ -163,6 +164,7 @@ export const validateProps = (
   if (props.tls === false && source.kind === 'msk' && auth.kind !== 'none') {
     fail('tls', `cannot be false: MSK ${auth.kind} authentication runs over TLS only`);
   }
+  if (source.kind === 'msk' && auth.kind.startsWith('scram')) checkScramKey(auth, warn);
   const failure = props.onFailure;
   if (failure?.kind === 'kafka') {
     checkTopic('onFailure', failure.target);
@@ -177,6 +179,32 @@ export const validateProps = (
     warn(
       'mskWithoutVpc',
       'the handler publishes to MSK itself; outside a VPC it reaches only brokers with public access. Set vpc.',
+    );
+  }
+};
+
+/**
+ * MSK refuses SCRAM secrets under the default `aws/secretsmanager` key, and the role can decrypt a
+ * customer managed key only if the construct knows it. A `new Secret` without `encryptionKey` is
+ * known to use the default key: that cannot work, so it fails. Of an imported secret without a key
+ * nothing is known, so it warns.
+ *
+ * @see https://docs.aws.amazon.com/msk/latest/developerguide/msk-password-limitations.html
+ */
+const checkScramKey = (auth: KafkaAuthentication, warn: (id: string, message: string) => void): void => {
+  const { secret } = auth;
+  if (secret && Secret.isSecret(secret) && secret.encryptionKey === undefined) {
+    fail(
+      'authentication',
+      'the SCRAM secret is created with the default aws/secretsmanager key, which Amazon MSK refuses; ' +
+        'create it with a customer managed encryptionKey',
+    );
+  }
+  if (auth.encryptionKey === undefined) {
+    warn(
+      'scramSecretKey',
+      'Amazon MSK requires the SCRAM secret to be encrypted with a customer managed KMS key, and the role ' +
+        'needs kms:Decrypt on it: pass it as KafkaAuthentication.scram(secret, { encryptionKey })',
     );
   }
 };

@@ -67,7 +67,7 @@ const vpc = Vpc.fromVpcAttributes(stack, 'Vpc', {
 });
 new KafkaInferenceStream(stack, 'SelfManagedS3', {
   bootstrapServers: ['b-1.kafka.internal:9096', 'b-2.kafka.internal:9096'],
-  authentication: KafkaAuthentication.scram(scramSecret, 'sha-256'),
+  authentication: KafkaAuthentication.scram(scramSecret, { mechanism: 'sha-256' }),
   vpc,
   securityGroups: [SecurityGroup.fromSecurityGroupId(stack, 'BrokerAccess', 'sg-0de9100ca1000f001')],
   inputTopic: 'full-self-input',

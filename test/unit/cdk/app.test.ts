@@ -20,6 +20,7 @@ const VPC_CONTEXT = {
   availabilityZones: 'eu-west-1a,eu-west-1b',
 };
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_inference-AbCdEf';
+const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
 /** The findings cdk-nag's AwsSolutions pack would stop `cdk synth` with. */
 const nagViolations = (context: Record<string, unknown>) => {
@@ -95,6 +96,28 @@ describe('the CDK app', () => {
     expect(statementWithSid(template, 'KafkaReadInput')?.Resource).toBe(topicArn('cifar10-rest-input'));
   });
 
+  it('lets the role decrypt the SCRAM secret with the key of -c kafkaSecretKeyArn, and warns without one', () => {
+    // GIVEN MSK SCRAM with and without the secret's key
+    const scram = {
+      manifest: SEED,
+      mskClusterArn: CLUSTER_ARN,
+      kafkaAuth: 'scram-sha-512',
+      kafkaSecretArn: SECRET_ARN,
+    };
+    // WHEN
+    const withKey = buildApp(testApp({ ...scram, kafkaSecretKeyArn: KEY_ARN, ...VPC_CONTEXT }));
+    const without = buildApp(testApp({ ...scram, ...VPC_CONTEXT }));
+    // THEN
+    expect(statementWithSid(Template.fromStack(withKey), 'DecryptKafkaSecret')).toMatchObject({
+      Action: 'kms:Decrypt',
+      Resource: KEY_ARN,
+      Condition: { StringEquals: { 'kms:EncryptionContext:SecretARN': SECRET_ARN } },
+    });
+    const keyWarning = Match.stringLikeRegexp('msk-inference:scramSecretKey');
+    expect(Annotations.fromStack(withKey).findWarning('*', keyWarning)).toEqual([]);
+    expect(Annotations.fromStack(without).findWarning('*', keyWarning)).toHaveLength(1);
+  });
+
   describe('passes cdk-nag AwsSolutions with no unacknowledged finding', () => {
     it.each([
       ['the demo', VPC_CONTEXT],
@@ -111,12 +134,13 @@ describe('the CDK app', () => {
         },
       ],
       [
-        'MSK + SCRAM',
+        'MSK + SCRAM, the secret under a customer managed key',
         {
           manifest: SEED,
           mskClusterArn: CLUSTER_ARN,
           kafkaAuth: 'scram-sha-512',
           kafkaSecretArn: SECRET_ARN,
+          kafkaSecretKeyArn: KEY_ARN,
         },
       ],
       [

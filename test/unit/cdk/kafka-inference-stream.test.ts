@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { MetricName } from '../../../functions/stream-inference/telemetry.js';
 import { EventPollers } from '../../../lib/event-pollers.js';
 import { KafkaInferenceStream } from '../../../lib/kafka-inference-stream.js';
+import { STREAM_METRICS } from '../../../lib/monitoring.js';
 import {
   STREAM_BASE as base,
   CLUSTER_ARN,
@@ -22,6 +23,14 @@ import {
   topicArn,
   transactionalIdArn,
 } from './helpers.js';
+
+/** The handler's `KAFKA_CLIENT_ID` in a template of one stream. */
+const clientIdOf = (template: Template): string =>
+  (
+    Object.values(template.findResources('AWS::Lambda::Function'))[0] as {
+      Properties: { Environment: { Variables: Record<string, string> } };
+    }
+  ).Properties.Environment.Variables['KAFKA_CLIENT_ID'] ?? '';
 
 describe('KafkaInferenceStream on MSK with IAM (the default)', () => {
   // GIVEN a cluster ARN and nothing about authentication
@@ -101,7 +110,7 @@ describe('KafkaInferenceStream on MSK with IAM (the default)', () => {
           KAFKA_ERROR_TOPIC: 'iris-input-errors',
           KAFKA_AUTH: 'iam',
           KAFKA_TLS: 'true',
-          KAFKA_CLIENT_ID: 'msk-inference',
+          KAFKA_CLIENT_ID: Match.stringLikeRegexp('^msk-inference-[0-9a-f]{8}$'),
           MSK_CLUSTER_ARN: CLUSTER_ARN,
           MODEL_ENDPOINT: 'http://127.0.0.1:8080',
           MODEL_NAME: 'iris',
@@ -143,9 +152,9 @@ describe('KafkaInferenceStream on an MSK cluster ARN known only at deploy time',
 });
 
 describe('KafkaInferenceStream monitoring', () => {
-  it('creates the five alarms and a dashboard', () => {
+  it('creates the six alarms and a dashboard', () => {
     const { stream, template } = synth({ clusterArn: CLUSTER_ARN });
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'Errors',
       Namespace: 'AWS/Lambda',
@@ -173,6 +182,7 @@ describe('KafkaInferenceStream monitoring', () => {
       'offsetLag',
       'deadLettered',
       'modelUnauthorized',
+      'eventsRefused',
     ]);
   });
 
@@ -190,6 +200,34 @@ describe('KafkaInferenceStream monitoring', () => {
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'notBreaching',
     });
+  });
+
+  it('alarms on the first refused event: a forged invocation', () => {
+    // GIVEN an alarm topic / WHEN built
+    const stack = testStack();
+    const alarmTopic = Topic.fromTopicArn(stack, 'Alarms', 'arn:aws:sns:eu-west-1:123456789012:alarms');
+    synth({ clusterArn: CLUSTER_ARN, alarmTopic }, stack);
+    // THEN one refusal in five minutes fires it, and it notifies like the others
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'EventsRefused',
+      Namespace: 'MskInference',
+      Dimensions: [{ Name: 'service', Value: 'Iris' }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: ['arn:aws:sns:eu-west-1:123456789012:alarms'],
+      OKActions: ['arn:aws:sns:eu-west-1:123456789012:alarms'],
+    });
+    const { template } = synth({ clusterArn: CLUSTER_ARN, alarmThresholds: { eventsRefused: 3 } });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'EventsRefused', Threshold: 3 });
+  });
+
+  it('alarms on the metric names the handler emits', () => {
+    // THEN lib's list is telemetry.ts's MetricName, so no alarm watches a metric nobody writes
+    expect([...STREAM_METRICS].sort()).toEqual(Object.values(MetricName).sort());
   });
 });
 
@@ -280,16 +318,55 @@ describe('KafkaInferenceStream with transactional publishing on MSK IAM', () => 
   const { template } = synth({ clusterArn: CLUSTER_ARN, transactional: true });
 
   it('tells the handler and lets the role use only its own transactional ids', () => {
-    // THEN the environment switches transactions on and IAM covers msk-inference-* ids only
+    // THEN the environment switches transactions on and IAM covers this stream's client id's ids only
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ KAFKA_TRANSACTIONAL: 'true' }) },
     });
+    const clientId = clientIdOf(template);
+    expect(clientId).toMatch(/^msk-inference-[0-9a-f]{8}$/);
     expect(statementWithSid(template, 'KafkaTransactions')).toEqual({
       Sid: 'KafkaTransactions',
       Effect: 'Allow',
       Action: ['kafka-cluster:AlterTransactionalId', 'kafka-cluster:DescribeTransactionalId'],
-      Resource: transactionalIdArn('msk-inference-*'),
+      Resource: transactionalIdArn(`${clientId}-*`),
     });
+  });
+
+  it('gives each stream its own default client id, so no stream may use another’s transactional ids', () => {
+    // GIVEN two transactional streams on one cluster, in one stack
+    const stack = testStack();
+    const props = { ...base, clusterArn: CLUSTER_ARN, transactional: true };
+    new KafkaInferenceStream(stack, 'Iris', props);
+    new KafkaInferenceStream(stack, 'Cifar10', {
+      ...props,
+      inputTopic: 'cifar10-input',
+      outputTopic: 'cifar10-output',
+    });
+    // WHEN
+    const t = Template.fromStack(stack);
+    const grants = Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p) =>
+      (
+        p as { Properties: { PolicyDocument: { Statement: Array<Record<string, unknown>> } } }
+      ).Properties.PolicyDocument.Statement.filter((s) => s.Sid === 'KafkaTransactions').map((s) =>
+        String(s.Resource),
+      ),
+    );
+    const ids = Object.values(t.findResources('AWS::Lambda::Function')).map(
+      (f) =>
+        (f as { Properties: { Environment: { Variables: Record<string, string> } } }).Properties.Environment
+          .Variables['KAFKA_CLIENT_ID'],
+    );
+    // THEN two client ids, each granted its own prefix only, neither a prefix of the other
+    expect(new Set(ids).size).toBe(2);
+    expect(grants.sort()).toEqual(ids.map((id) => transactionalIdArn(`${id}-*`)).sort());
+    const [a = '', b = ''] = ids;
+    expect(a.startsWith(`${b}-`) || b.startsWith(`${a}-`)).toBe(false);
+  });
+
+  it('keeps a stream’s default client id while its construct path stays the same', () => {
+    const first = clientIdOf(synth({ clusterArn: CLUSTER_ARN }).template);
+    const again = clientIdOf(synth({ clusterArn: CLUSTER_ARN, batchSize: 10 }).template);
+    expect(again).toBe(first);
   });
 
   it('passes cdk-nag with the pack as a validation plugin: the transactional-id wildcard is acknowledged', () => {

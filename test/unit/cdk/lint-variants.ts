@@ -12,6 +12,7 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { buildApp } from '../../../lib/app.js';
 import { KafkaAuthentication } from '../../../lib/authentication.js';
 import { ignoreL2FunctionRoleDependsOn } from '../../../lib/cfn-lint.js';
+import { EventPollers } from '../../../lib/event-pollers.js';
 import { OnFailureDestination } from '../../../lib/on-failure.js';
 import { CLUSTER_ARN, REPO_ROOT, synthStream, testApp, testStack } from './helpers.js';
 
@@ -27,6 +28,7 @@ const VPC_CONTEXT = {
   availabilityZones: 'eu-west-1a,eu-west-1b',
 };
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_inference-AbCdEf';
+const SECRET_KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
 /** The app as `npx cdk synth -c ...` builds it, cdk-nag plugin included. */
 const appTemplate = (context: Record<string, unknown>) => () =>
@@ -87,6 +89,7 @@ export const APP_TARGETS: LintTarget[] = [
       mskClusterArn: CLUSTER_ARN,
       kafkaAuth: 'scram-sha-512',
       kafkaSecretArn: SECRET_ARN,
+      kafkaSecretKeyArn: SECRET_KEY_ARN,
     }),
   },
   {
@@ -111,9 +114,9 @@ export const CONSTRUCT_TARGETS: LintTarget[] = [
       vpc: importedVpc(stack),
       transactional: true,
       onFailure: OnFailureDestination.kafkaTopic('iris-input-dlq'),
-      provisionedPollers: { minimumPollers: 2, maximumPollers: 20 },
+      pollers: EventPollers.provisioned({ minimumPollers: 2, maximumPollers: 20 }),
       alarmTopic: new Topic(stack, 'Alarms'),
-      alarmThresholds: { errors: 5, throttles: 5, offsetLag: 10_000, deadLettered: 10 },
+      alarmThresholds: { errors: 5, throttles: 5, offsetLag: 10_000, deadLettered: 10, eventsRefused: 1 },
       dashboardName: 'iris-stream',
       modelTimeout: Duration.seconds(5),
       memorySize: 2048,
@@ -130,7 +133,12 @@ export const CONSTRUCT_TARGETS: LintTarget[] = [
     template: streamTemplate((stack) => ({
       clusterArn: CLUSTER_ARN,
       vpc: newVpc(stack),
-      authentication: KafkaAuthentication.scram(new Secret(stack, 'Credentials')),
+      // MSK takes SCRAM secrets under a customer managed key only.
+      authentication: KafkaAuthentication.scram(
+        new Secret(stack, 'Credentials', {
+          encryptionKey: new Key(stack, 'CredentialsKey', { enableKeyRotation: true }),
+        }),
+      ),
     })),
   },
   {
@@ -155,7 +163,7 @@ export const CONSTRUCT_TARGETS: LintTarget[] = [
     template: streamTemplate((stack) => ({
       bootstrapServers: ['b-1.example.com:9096', 'b-2.example.com:9096'],
       vpc: newVpc(stack),
-      authentication: KafkaAuthentication.scram(new Secret(stack, 'Credentials'), 'sha-256'),
+      authentication: KafkaAuthentication.scram(new Secret(stack, 'Credentials'), { mechanism: 'sha-256' }),
       onFailure: OnFailureDestination.sqsQueue(new Queue(stack, 'Dlq', { enforceSSL: true })),
     })),
   },

@@ -25,7 +25,7 @@ describe('KafkaInferenceStream on self-managed Kafka', () => {
     const { template } = synth(
       {
         bootstrapServers: ['b-1.kafka.internal:9096', 'b-2.kafka.internal:9096'],
-        authentication: KafkaAuthentication.scram(secret, 'sha-256'),
+        authentication: KafkaAuthentication.scram(secret, { mechanism: 'sha-256' }),
         vpc,
       },
       stack,

@@ -54,7 +54,7 @@ describe('KafkaInferenceStream validation errors name the prop', () => {
     ],
     [
       'SCRAM-256 on MSK',
-      { authentication: KafkaAuthentication.scram(secret(), 'sha-256') },
+      { authentication: KafkaAuthentication.scram(secret(), { mechanism: 'sha-256' }) },
       /authentication SCRAM-SHA-256 is not offered by MSK/,
     ],
     ['batch size 0', { batchSize: 0 }, /batchSize must be an integer from 1 to 10000 \(got 0\)/],
