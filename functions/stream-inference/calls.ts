@@ -146,7 +146,10 @@ const infer = async (
       // is serving and it is this record it does not serve (a rollout refuses every call alike).
       const servedSince = refusals.since !== undefined && deps.health.lastSuccessAt > refusals.since;
       try {
-        return await deps.transport.infer(body, signal);
+        const answer = await deps.transport.infer(body, signal);
+        // Inside the attempt: a bad answer is retried like an HTTP 500 and proves nothing of the model.
+        deps.checkAnswer(answer);
+        return answer;
       } catch (error) {
         if (error instanceof ModelTimeoutError && source !== undefined) timeouts.timedOut(source, at);
         if (error instanceof ModelNotFoundError) {

@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
+import type { AnswerCheck } from './answer.js';
 import { type CallDeadline, type CallResult, checkRecord, runCall } from './calls.js';
 import type { Coalescer, PlannedCall, Ready } from './coalesce/index.js';
 import type { Config } from './config.js';
@@ -17,6 +18,8 @@ export interface PipelineDeps {
   readonly prepare: RequestPreparer;
   readonly records: RecordBuilder;
   readonly transport: ModelTransport;
+  /** Every successful answer passes it before it may be published (see answer.ts). */
+  readonly checkAnswer: AnswerCheck;
   readonly publisher: Publisher;
   /** Called with each successful model call's latency in ms. */
   readonly onModelLatency?: (ms: number) => void;

@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda';
+import { loadAnswerCheck } from './answer.js';
 import { type BrokerLookup, brokersOrRedelivery, pinBrokers } from './brokers.js';
 import { coalescerFor } from './coalesce/index.js';
 import type { Config } from './config.js';
@@ -49,6 +50,7 @@ export class BatchNotDoneError extends Error {
 export const createStream = async (config: Config, overrides: StreamOverrides = {}): Promise<Stream> => {
   const codec = codecFor(config.model.protocol);
   const prepare = await loadRequestPreparer(config, codec);
+  const checkAnswer = await loadAnswerCheck(config, codec);
   const records = recordBuilder(config, codec);
   const transport = overrides.transport ?? (await createTransport(config, codec));
   // Pinned from the configuration, never from an event; a cluster lookup starts here, at cold start.
@@ -87,6 +89,7 @@ export const createStream = async (config: Config, overrides: StreamOverrides = 
                 prepare,
                 records,
                 transport,
+                checkAnswer,
                 publisher: publisherFor(brokers.brokers),
                 onModelLatency: recordModelLatency,
                 health,

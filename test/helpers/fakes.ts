@@ -9,7 +9,8 @@ import type { OutboundRecord, Publisher } from '../../functions/stream-inference
 import type { ModelTransport } from '../../functions/stream-inference/transport/index.js';
 
 /**
- * A model that answers `{"echo": <request>}`, rejects requests holding `"reject"` with a 400, and
+ * A model that answers its protocol's response holding `{"echo": <request>}` (Seldon:
+ * `{"jsonData": {"echo": …}}`, the default), rejects requests holding `"reject"` with a 400, and
  * fails transiently on requests holding `"down"` (a fixed number of times, or forever), and answers
  * 500 (the model's code raised) on every request holding `"crash"`.
  */
@@ -18,7 +19,10 @@ export class FakeModel implements ModelTransport {
   readonly #downFor: number;
   #downLeft: number;
 
-  constructor(options: { downFor?: number; delayMs?: number } = {}) {
+  readonly #protocol: Protocol;
+
+  constructor(options: { downFor?: number; delayMs?: number; protocol?: Protocol } = {}) {
+    this.#protocol = options.protocol ?? 'seldon';
     this.#downFor = options.downFor ?? Number.POSITIVE_INFINITY;
     this.#downLeft = this.#downFor;
     this.delayMs = options.delayMs ?? 0;
@@ -45,7 +49,13 @@ export class FakeModel implements ModelTransport {
         status: 503,
       });
     }
-    return Buffer.from(`{"echo":${text}}`);
+    const echo = `{"echo":${text}}`;
+    const answers: Record<Protocol, string> = {
+      seldon: `{"jsonData":${echo}}`,
+      tensorflow: `{"predictions":[${echo}]}`,
+      v2: `{"outputs":[],"parameters":${echo}}`,
+    };
+    return Buffer.from(answers[this.#protocol]);
   }
 
   async close(): Promise<void> {}

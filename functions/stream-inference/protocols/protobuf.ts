@@ -8,6 +8,7 @@
  * turns it into types once per warm container.
  */
 import protobuf from 'protobufjs/light.js';
+import { type AnswerCheck, badAnswer } from '../answer.js';
 import type { ModelConfig } from '../config.js';
 import { BadRecordError, FailureKind } from '../errors.js';
 import { descriptor } from '../generated/protos.js';
@@ -107,5 +108,33 @@ export const grpcRequestCheck = (codec: ProtocolCodec, model: ModelConfig): Grpc
     // request.ts has already refused names the protocol does not accept.
     if (check === undefined) throw new Error(`'${protoName}' is not a request of protocol ${codec.name}`);
     check(value);
+  };
+};
+
+/**
+ * The check of a gRPC model's answer: it must decode as the protocol's response message and pass
+ * protobufjs's `verify`. A reply of other bytes (a proxy's page on an HTTP/2 stream, a message of
+ * another service) is a `ModelFailedError`; protobufjs's message says where decoding stopped, never
+ * the bytes.
+ *
+ * @example
+ * const check = grpcAnswerCheck(codecFor('v2'), 'model answered gRPC OK with a reply');
+ * check(Buffer.from([0xff, 0xff])); // throws: "... not a V2 response (it does not decode as inference.ModelInferResponse: ...)"
+ */
+export const grpcAnswerCheck = (codec: ProtocolCodec, answered: string): AnswerCheck => {
+  const type = protoRegistry().type(codec.grpc.responseType);
+  if (type === undefined)
+    throw new Error(`protocol ${codec.name}: no message ${codec.grpc.responseType} in protos/`);
+  const what = `${codec.title} response`;
+  return (answer) => {
+    let message: protobuf.Message;
+    try {
+      message = type.decode(new Uint8Array(answer.buffer, answer.byteOffset, answer.byteLength));
+    } catch (cause) {
+      throw badAnswer(answered, what, `it does not decode as ${typeName(type)}: ${(cause as Error).message}`);
+    }
+    const problem = type.verify(message);
+    if (problem !== null)
+      throw badAnswer(answered, what, `it decodes as ${typeName(type)} but breaks its schema: ${problem}`);
   };
 };

@@ -120,6 +120,7 @@ const validateSeldonMessage = (message: unknown): void => {
  */
 export const seldon: ProtocolCodec = {
   name: 'seldon',
+  title: 'Seldon',
   restPath: (model) => (model.seldonApi === 'microservice' ? '/predict' : '/api/v1.0/predictions'),
   validateRest(request) {
     if (!isObject(request)) throw shapeError('a SeldonMessage must be a JSON object');
@@ -137,6 +138,10 @@ export const seldon: ProtocolCodec = {
       throw shapeError('binData must be a base64 string');
     }
   },
+  restAnswerProblem: (answer) =>
+    PAYLOADS.some((p) => answer[p] !== undefined)
+      ? undefined
+      : 'it holds none of data, jsonData, strData, binData',
   grpc: {
     requestType: 'seldon.protos.SeldonMessage',
     requests: { 'seldon.protos.SeldonMessage': validateSeldonMessage },

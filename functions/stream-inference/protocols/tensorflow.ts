@@ -57,6 +57,7 @@ const validatePredictRequest = (message: unknown, model: ModelConfig): void => {
  */
 export const tensorflow: ProtocolCodec = {
   name: 'tensorflow',
+  title: 'TensorFlow Serving',
   restPath: (model) => `/v1/models/${encodeURIComponent(model.name)}:predict`,
   validateRest(request) {
     if (!isObject(request)) throw shapeError('a predict request must be a JSON object');
@@ -76,6 +77,11 @@ export const tensorflow: ProtocolCodec = {
       validateInputs(request['inputs']);
     }
   },
+  // The row form answers `predictions`, the columnar form `outputs` (api_rest#response-format-1).
+  restAnswerProblem: (answer) =>
+    answer['predictions'] !== undefined || answer['outputs'] !== undefined
+      ? undefined
+      : 'it has neither predictions nor outputs',
   grpc: {
     requestType: 'tensorflow.serving.PredictRequest',
     requests: { 'tensorflow.serving.PredictRequest': validatePredictRequest },

@@ -6,6 +6,8 @@ import type { ModelConfig, Protocol } from '../config.js';
  */
 export interface ProtocolCodec {
   readonly name: Protocol;
+  /** The protocol as a reason names it: `V2`, `TensorFlow Serving`, `Seldon`. */
+  readonly title: string;
   /** Path of the predict call on the model's REST endpoint. */
   restPath(model: ModelConfig): string;
   /**
@@ -13,6 +15,12 @@ export interface ProtocolCodec {
    * Throws `BadRecordError` (kind `shape`) naming what is wrong.
    */
   validateRest(request: unknown): void;
+  /**
+   * What keeps a successful REST (or Lambda) answer, parsed as a JSON object, from being the
+   * protocol's response, in our words (field names, never values); undefined when it is one. A proxy
+   * in front of the model can answer 200 with anything: an answer that fails this is not published.
+   */
+  restAnswerProblem(answer: Readonly<Record<string, unknown>>): string | undefined;
   readonly grpc: GrpcSpec;
 }
 

@@ -159,6 +159,7 @@ const validateInferRequest = (message: unknown, model: ModelConfig): void => {
  */
 export const v2: ProtocolCodec = {
   name: 'v2',
+  title: 'V2',
   restPath: (model) => `/v2/models/${encodeURIComponent(model.name)}/infer`,
   validateRest(request) {
     if (!isObject(request)) throw shapeError('an inference request must be a JSON object');
@@ -169,6 +170,7 @@ export const v2: ProtocolCodec = {
       throw shapeError('outputs must be an array');
     }
   },
+  restAnswerProblem: (answer) => (Array.isArray(answer['outputs']) ? undefined : 'it has no outputs array'),
   grpc: {
     requestType: 'inference.ModelInferRequest',
     requests: { 'inference.ModelInferRequest': validateInferRequest },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { jsonAnswerCheck } from '../../../functions/stream-inference/answer.js';
 import { loadConfig, type Protocol } from '../../../functions/stream-inference/config.js';
 import type { LambdaKafkaEvent } from '../../../functions/stream-inference/event.js';
 import { decodeEvent } from '../../../functions/stream-inference/event.js';
@@ -250,6 +251,7 @@ describe('a failure inside the function is that record’s fate', () => {
       prepare: requestPreparer(cfg, codec),
       records,
       transport: new FakeModel(),
+      checkAnswer: jsonAnswerCheck(codec, 'http'),
       publisher,
       health: { lastSuccessAt: 0 },
       timeouts: new TimeoutBudget(),
@@ -275,7 +277,10 @@ describe('nesting costs time in proportion to the request', () => {
     '%s: a request nested 60 levels deep is checked at once',
     async (protocol) => {
       // Prepare
-      const { stream, publisher } = await setup({ PROTOCOL: protocol, MODEL_NAME: 'iris' });
+      const { stream, publisher } = await setup(
+        { PROTOCOL: protocol, MODEL_NAME: 'iris' },
+        new FakeModel({ protocol }),
+      );
       const deep =
         protocol === 'seldon' ? `{"data":{"ndarray":${nested(60)}}}` : `{"instances":${nested(60)}}`;
 

@@ -44,7 +44,7 @@ describe('stream.handle', () => {
     expect(first.key?.toString()).toBe('k7');
     expect(header(first, 'trace')).toBe('t7');
     expect(header(first, 'content-type')).toBe('application/json');
-    expect(JSON.parse(first.value!.toString())).toEqual({ echo: JSON.parse(good(7)) });
+    expect(JSON.parse(first.value!.toString())).toEqual({ jsonData: { echo: JSON.parse(good(7)) } });
   });
 
   it('dead-letters bad records with the reason and goes on with the batch', async () => {
