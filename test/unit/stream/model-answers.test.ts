@@ -8,7 +8,9 @@ import {
   type sendUnaryData,
 } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { jsonAnswerCheck } from '../../../functions/stream-inference/answer.js';
 import { loadConfig, type ModelConfig, type Protocol } from '../../../functions/stream-inference/config.js';
+import { ModelFailedError, type MskInferenceError } from '../../../functions/stream-inference/errors.js';
 import { codecFor } from '../../../functions/stream-inference/protocols/index.js';
 import { createStream, type Stream } from '../../../functions/stream-inference/stream.js';
 import { LambdaTransport } from '../../../functions/stream-inference/transport/lambda.js';
@@ -267,5 +269,45 @@ describe('Lambda model: a payload that is not the protocol’s response', () => 
     // Assess
     expect(reason).toMatch(/^model function answered with a payload that is not a V2 response \(.+\)$/);
     expect(reason).not.toContain(MARKER);
+  });
+});
+
+describe('the answer check itself', () => {
+  it('keeps the answer out of the reason, as the detail for LOG_PAYLOADS=true', () => {
+    // Prepare
+    const check = jsonAnswerCheck(codecFor('seldon'), 'http');
+
+    // Act
+    const error = (() => {
+      try {
+        check(Buffer.from(BAD_BODIES['an HTML page']));
+      } catch (e) {
+        return e as MskInferenceError;
+      }
+      throw new Error('the check passed');
+    })();
+
+    // Assess
+    expect(error).toBeInstanceOf(ModelFailedError);
+    expect(error).toMatchObject({ kind: 'model-error', retriable: true });
+    expect(error.message).not.toContain(MARKER);
+    expect(error.detail).toContain(MARKER);
+  });
+
+  it.each([
+    ['v2', '{"model_name":"iris","outputs":[]}'],
+    ['tensorflow', '{"predictions":[[0.1,0.9]]}'],
+    ['tensorflow', '{"outputs":{"scores":[0.1]}}'],
+    ['seldon', '{"strData":"setosa"}'],
+    ['seldon', '{"binData":"AAE="}'],
+  ] as const)('%s: passes %s', (protocol, answer) => {
+    // Prepare
+    const check = jsonAnswerCheck(codecFor(protocol), 'http');
+
+    // Act
+    const act = () => check(Buffer.from(answer));
+
+    // Assess
+    expect(act).not.toThrow();
   });
 });
