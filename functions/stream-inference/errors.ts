@@ -192,11 +192,9 @@ export const isProgrammingError = (error: unknown): boolean =>
 
 /** A configuration value is missing or invalid; raised once, at cold start. */
 export class ConfigError extends Error {
-  readonly variable: string;
   constructor(variable: string, message: string) {
     super(`${variable}: ${message}`);
     this.name = 'ConfigError';
-    this.variable = variable;
   }
 }
 

@@ -138,7 +138,6 @@ export const seldon: ProtocolCodec = {
     }
   },
   grpc: {
-    requestType: 'seldon.protos.SeldonMessage',
     requests: { 'seldon.protos.SeldonMessage': validateSeldonMessage },
     responseType: 'seldon.protos.SeldonMessage',
     method: (model) =>

@@ -77,7 +77,6 @@ export const tensorflow: ProtocolCodec = {
     }
   },
   grpc: {
-    requestType: 'tensorflow.serving.PredictRequest',
     requests: { 'tensorflow.serving.PredictRequest': validatePredictRequest },
     responseType: 'tensorflow.serving.PredictResponse',
     method: () => '/tensorflow.serving.PredictionService/Predict',

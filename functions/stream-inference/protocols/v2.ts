@@ -170,7 +170,6 @@ export const v2: ProtocolCodec = {
     }
   },
   grpc: {
-    requestType: 'inference.ModelInferRequest',
     requests: { 'inference.ModelInferRequest': validateInferRequest },
     responseType: 'inference.ModelInferResponse',
     method: () => '/inference.GRPCInferenceService/ModelInfer',
