@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts or stops every local service the tests and `npm start` use (design.md, "Local services").
+# Starts or stops every local service the tests and `npm start` use (README.md, "Local services").
 # Each service script is idempotent: `up` reuses a running service and a cached download.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

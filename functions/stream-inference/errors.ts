@@ -2,9 +2,11 @@ import { capped, MAX_DETAIL_CHARS } from './reason.js';
 import type { Verdict } from './status.js';
 
 /**
- * Every failure the stream can meet, one class per kind. `retriable` decides a record's fate:
- * a retriable error is retried and, when the time budget runs out, reported to Lambda for
- * redelivery; a non-retriable one dead-letters the record to the error topic.
+ * Every way a record can fail, by kind. Each `MskInferenceError` carries its `kind`, and the classes
+ * below group the kinds by how the record fares (bad, transient, suspect, internal failure);
+ * a bad configuration or event has no kind, as it fails the whole invocation. `retriable` decides a
+ * record's fate: a retriable error is retried and, when the time budget runs out, reported to
+ * Lambda for redelivery; a non-retriable one dead-letters the record to the error topic.
  */
 export const FailureKind = {
   decode: 'decode',
@@ -192,11 +194,9 @@ export const isProgrammingError = (error: unknown): boolean =>
 
 /** A configuration value is missing or invalid; raised once, at cold start. */
 export class ConfigError extends Error {
-  readonly variable: string;
   constructor(variable: string, message: string) {
     super(`${variable}: ${message}`);
     this.name = 'ConfigError';
-    this.variable = variable;
   }
 }
 

@@ -85,7 +85,16 @@ export const chunkBySize = (records: readonly OutboundRecord[], max: number): Ou
 
 /**
  * kafkajs producer, one per warm container: created at cold start, connected on first use, and
- * reconnected after a failure. Idempotent, so kafkajs' own retries never duplicate or reorder.
+ * reconnected after a failure. Idempotent with one request in flight: kafkajs rolls a failed
+ * request's sequence numbers back, so its retry carries the same producer id and sequence and the
+ * broker answers a copy it already appended without appending it again. That holds only within one
+ * producer and its retries: kafkajs warns that limiting them (`retries: 5` here, and the publish
+ * deadline) "may invalidate EoS guarantees", and a publish that gives up resets the producer, so
+ * records the broker took meanwhile come out again when the batch is redelivered (at least once,
+ * docs/failure-semantics.md).
+ *
+ * @see https://github.com/tulios/kafkajs/blob/master/src/producer/sendMessages.js (the rollback)
+ * @see https://github.com/tulios/kafkajs/blob/master/src/producer/index.js (the retries warning)
  */
 export class KafkaPublisher implements Publisher {
   readonly #options: KafkaPublisherOptions;

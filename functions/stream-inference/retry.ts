@@ -34,7 +34,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * const answer = await withRetry((signal) => transport.infer(body, signal), { baseMs: 100, maxMs: 5000, deadline });
  */
 export const withRetry = async <T>(
-  attempt: (signal: AbortSignal, attemptNumber: number) => Promise<T>,
+  attempt: (signal: AbortSignal) => Promise<T>,
   options: RetryOptions,
 ): Promise<T> => {
   const now = options.now ?? Date.now;
@@ -49,7 +49,7 @@ export const withRetry = async <T>(
     }
     const signal = options.signal ?? AbortSignal.timeout(remaining);
     try {
-      return await attempt(signal, n);
+      return await attempt(signal);
     } catch (error) {
       if (!isRetriable(error)) throw error;
       if (error instanceof SuspectRecordError) {

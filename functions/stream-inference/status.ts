@@ -11,7 +11,10 @@
  */
 export type Verdict = 'ok' | 'bad-record' | 'transient' | 'unauthorized' | 'model-failed' | 'not-found';
 
-/** 408 and 429 are the client-error statuses that mean "try again later", not "your request is wrong". */
+/**
+ * The client-error statuses that mean "try again later", not "your request is wrong": 408 Request
+ * Timeout, 425 Too Early and 429 Too Many Requests.
+ */
 const TRANSIENT_HTTP_4XX = new Set([408, 425, 429]);
 /** 401 and 403 from the model; 407 from a proxy in front of it asking for its own credentials. */
 const UNAUTHORIZED_HTTP = new Set([401, 403, 407]);

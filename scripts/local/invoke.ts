@@ -1,6 +1,6 @@
 /**
  * Runs the handler once on an event file and prints its response, as `sam local invoke` would,
- * without Docker: `npm run invoke -- --event events/v2-rest-msk.json`.
+ * without Docker: `npm run invoke events/v2-rest-msk.json`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -10,13 +10,15 @@ import { DEFAULT_TIMEOUT_MS, invoke } from './context.js';
 import { type Env, parseAssignments, readEnvFile } from './env-file.js';
 import { loadHandler } from './handler.js';
 
-const USAGE = `Usage: npm run invoke -- --event <file> [options]
+const USAGE = `Usage: npm run invoke <event-file> [-- options]
+       npm run invoke -- --event <event-file> [options]
 
 Runs the stream handler once on a Lambda Kafka event and prints the response (the partial batch
 response) on stdout; the handler's logs go to stderr.
 
 Options:
-  --event <file>          the event (e.g. one of events/*.json; make more with npm run event)
+  --event <file>          the event, if not given as the argument (e.g. one of events/*.json;
+                          make more with npm run event)
   --env-file <file>       environment in sam local invoke --env-vars format:
                           {"Parameters": {...}} and/or {"<FunctionLogicalId>": {...}}
                           (default: events/env/<protocol>-<transport>.json for a sample event)
@@ -35,8 +37,31 @@ export const sampleEnvFile = (eventPath: string): string | undefined => {
   return existsSync(file) ? file : undefined;
 };
 
-const main = async (): Promise<number> => {
-  const { values } = parseArgs({
+/** The command line of `npm run invoke`, the event file taken from `--event` or the one argument. */
+export interface InvokeArgs {
+  readonly event: string;
+  /** `--env-file`, or `--env-vars` as sam local invoke names it. */
+  readonly envFile?: string;
+  readonly functionId?: string;
+  readonly env: readonly string[];
+  readonly timeoutMs?: string;
+  readonly handler?: string;
+}
+
+/**
+ * Reads invoke's command line. The event file may be the one positional argument, so that
+ * `npm run invoke events/x.json` works without npm's `--` separator, or `--event` as before.
+ *
+ * @returns `'help'` for `--help`, else the arguments
+ * @throws UsageError without an event file, with two of them, or with a stray argument
+ * @example
+ * parseInvokeArgs(['events/v2-rest-msk.json']); // { event: 'events/v2-rest-msk.json', env: [] }
+ * parseInvokeArgs(['--event', 'events/v2-rest-msk.json']); // the same
+ */
+export const parseInvokeArgs = (args: readonly string[]): InvokeArgs | 'help' => {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
     options: {
       event: { type: 'string', short: 'e' },
       'env-file': { type: 'string' },
@@ -48,31 +73,50 @@ const main = async (): Promise<number> => {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.help) {
+  if (values.help) return 'help';
+  if (positionals.length > 1) throw new UsageError(`one event file, not ${positionals.join(' ')}`);
+  const [positional] = positionals;
+  if (positional !== undefined && values.event !== undefined) {
+    throw new UsageError(`one event file: --event ${values.event} or ${positional}, not both`);
+  }
+  const event = values.event ?? positional;
+  if (event === undefined) throw new UsageError('an event file is required: npm run invoke <event-file>');
+  return {
+    event,
+    envFile: values['env-file'] ?? values['env-vars'],
+    functionId: values['function-id'],
+    env: values.env,
+    timeoutMs: values['timeout-ms'],
+    handler: values.handler,
+  };
+};
+
+const main = async (): Promise<number> => {
+  const args = parseInvokeArgs(process.argv.slice(2));
+  if (args === 'help') {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (values.event === undefined) throw new UsageError('--event <file> is required');
   let event: unknown;
   try {
-    event = JSON.parse(readFileSync(values.event, 'utf8'));
+    event = JSON.parse(readFileSync(args.event, 'utf8'));
   } catch (cause) {
-    throw new UsageError(`--event ${values.event}: ${(cause as Error).message}`);
+    throw new UsageError(`${args.event}: ${(cause as Error).message}`);
   }
-  const envFile = values['env-file'] ?? values['env-vars'] ?? sampleEnvFile(values.event);
-  if (envFile !== undefined && values['env-file'] === undefined && values['env-vars'] === undefined) {
+  const envFile = args.envFile ?? sampleEnvFile(args.event);
+  if (envFile !== undefined && args.envFile === undefined) {
     process.stderr.write(`invoke: environment from ${envFile}\n`);
   }
   let env: Env;
   try {
     env = {
-      ...(envFile === undefined ? {} : readEnvFile(envFile, values['function-id'])),
-      ...parseAssignments(values.env),
+      ...(envFile === undefined ? {} : readEnvFile(envFile, args.functionId)),
+      ...parseAssignments(args.env),
     };
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const timeoutMs = integerFlag('timeout-ms', values['timeout-ms'], 1) ?? DEFAULT_TIMEOUT_MS;
+  const timeoutMs = integerFlag('timeout-ms', args.timeoutMs, 1) ?? DEFAULT_TIMEOUT_MS;
 
   // As with sam local invoke, stdout carries only the response: the handler's logs go to stderr.
   const write = process.stdout.write.bind(process.stdout);
@@ -81,7 +125,7 @@ const main = async (): Promise<number> => {
   const started = Date.now();
   const { handler, shutdown } = await loadHandler(
     env,
-    ...(values.handler === undefined ? [] : [resolve(values.handler)]),
+    ...(args.handler === undefined ? [] : [resolve(args.handler)]),
   );
   let code = 0;
   try {

@@ -1,5 +1,5 @@
 /**
- * The local services of design.md ("Local services"): where each protocol's iris model answers,
+ * The local services (README.md, "Local services"): where each protocol's iris model answers,
  * the handler environment that points at it, and a check that a port is answering.
  */
 import { connect } from 'node:net';

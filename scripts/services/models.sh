@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Local model servers for tests and `npm start` (design.md, "Local services"), all on 127.0.0.1, all
+# Local model servers for tests and `npm start` (README.md, "Local services"), all on 127.0.0.1, all
 # serving the same fitted scikit-learn model under the name `iris`:
 #
 #   mlserver    MLServer 1.7 + mlserver-sklearn   V2 REST 8080, V2 gRPC 8081 (metrics 8082)

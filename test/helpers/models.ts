@@ -1,5 +1,5 @@
 /**
- * The local model servers (design.md, "Local services"; started by `scripts/services/models.sh up`) and
+ * The local model servers (README.md, "Local services"; started by `scripts/services/models.sh up`) and
  * the truth they are checked against.
  *
  * Every server serves the same fitted scikit-learn model as `iris` and answers the class LABEL of
@@ -29,7 +29,7 @@ export const MODEL_HOST = '127.0.0.1';
 export type ModelServerName = 'mlserver' | 'seldon' | 'tensorflow';
 
 export interface ModelServer {
-  /** Which protocol column of design.md's "Protocols" table the server speaks. */
+  /** Which protocol of the README's "Protocols and transports" table the server speaks. */
   protocol: 'kfserving' | 'seldon' | 'tensorflow';
   restPort: number;
   grpcPort: number;

@@ -1,6 +1,6 @@
 /**
  * vitest globalSetup of the integration project: makes sure the local services are up
- * (design.md, "Local services") before any integration test runs.
+ * (README.md, "Local services") before any integration test runs.
  *
  * Runs `scripts/services.sh up`, which is idempotent: a running broker or model server is reused and
  * downloads are cached, so reruns are fast. Services are left running at teardown on purpose; stop

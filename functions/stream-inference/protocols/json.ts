@@ -50,6 +50,3 @@ export const arrayShape = (v: unknown[], what: string): number[] => {
 
 /** TensorFlow's JSON form of binary values: `{"b64": "..."}`. */
 const isB64 = (v: Record<string, unknown>): boolean => typeof v['b64'] === 'string';
-
-/** Joins a base URL path (which may carry a prefix, e.g. an ingress path) with a protocol path. */
-export const joinPath = (base: string, path: string): string => `${base.replace(/\/+$/, '')}${path}`;

@@ -18,8 +18,6 @@ import type { ProtocolCodec } from './types.js';
 export interface ProtoRegistry {
   /** The message type of that name, or undefined when no protocol declares it. */
   type(fullName: string): protobuf.Type | undefined;
-  /** Every message name the registry knows, sorted. */
-  readonly names: readonly string[];
 }
 
 let registry: ProtoRegistry | undefined;
@@ -42,8 +40,7 @@ export const protoRegistry = (): ProtoRegistry => {
   const root = protobuf.Root.fromJSON(descriptor).resolveAll();
   const types = new Map<string, protobuf.Type>();
   collectTypes(root, types);
-  const names = [...types.keys()].sort();
-  registry = { type: (fullName) => types.get(fullName), names };
+  registry = { type: (fullName) => types.get(fullName) };
   return registry;
 };
 

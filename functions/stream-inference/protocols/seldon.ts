@@ -143,7 +143,6 @@ export const seldon: ProtocolCodec = {
       ? undefined
       : 'it holds none of data, jsonData, strData, binData',
   grpc: {
-    requestType: 'seldon.protos.SeldonMessage',
     requests: { 'seldon.protos.SeldonMessage': validateSeldonMessage },
     responseType: 'seldon.protos.SeldonMessage',
     method: (model) =>

@@ -83,7 +83,6 @@ export const tensorflow: ProtocolCodec = {
       ? undefined
       : 'it has neither predictions nor outputs',
   grpc: {
-    requestType: 'tensorflow.serving.PredictRequest',
     requests: { 'tensorflow.serving.PredictRequest': validatePredictRequest },
     responseType: 'tensorflow.serving.PredictResponse',
     method: () => '/tensorflow.serving.PredictionService/Predict',

@@ -31,11 +31,9 @@ export interface ProtocolCodec {
 export type GrpcRequestValidator = (message: unknown, model: ModelConfig) => void;
 
 export interface GrpcSpec {
-  /** Fully qualified protobuf name of the protocol's request message. */
-  readonly requestType: string;
   /**
    * The messages a record's `proto-name` header may name for this protocol, each with the check of
-   * its decoded form; `requestType` is among them. Seldon v1 looked the name up among every message
+   * its decoded form: the protocol's request message. Seldon v1 looked the name up among every message
    * it was built with (and crashed on an unknown one), but only the protocol's request worked with
    * its gRPC client, so that is the one each protocol accepts.
    */

@@ -172,7 +172,6 @@ export const v2: ProtocolCodec = {
   },
   restAnswerProblem: (answer) => (Array.isArray(answer['outputs']) ? undefined : 'it has no outputs array'),
   grpc: {
-    requestType: 'inference.ModelInferRequest',
     requests: { 'inference.ModelInferRequest': validateInferRequest },
     responseType: 'inference.ModelInferResponse',
     method: () => '/inference.GRPCInferenceService/ModelInfer',

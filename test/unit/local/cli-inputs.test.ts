@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { invoke, lambdaContext, TaskTimedOutError } from '../../../scripts/local/context.js';
 import { parseAssignments, parseEnvVars, readEnvFile } from '../../../scripts/local/env-file.js';
 import { generateEvent } from '../../../scripts/local/generate-event.js';
+import { parseInvokeArgs } from '../../../scripts/local/invoke.js';
 import { formatOf, parseRequests, toRecords, writeDelimited } from '../../../scripts/local/requests.js';
 
 describe('SAM env-vars files', () => {
@@ -32,6 +33,32 @@ describe('SAM env-vars files', () => {
     expect(readEnvFile(file)).toEqual({ MODEL_NAME: 'iris' });
     expect(parseAssignments(['A=1', 'URL=http://h/?a=b'])).toEqual({ A: '1', URL: 'http://h/?a=b' });
     expect(() => parseAssignments(['=x'])).toThrow(/NAME=value/);
+  });
+});
+
+describe('invoke command line', () => {
+  it('takes the event file as the argument or as --event, with the other flags either way', () => {
+    const file = 'events/v2-rest-msk.json';
+
+    const positional = parseInvokeArgs([file, '--env', 'A=1', '--timeout-ms', '500']);
+    const flag = parseInvokeArgs(['--env', 'A=1', '--event', file, '--timeout-ms', '500']);
+
+    expect(positional).toEqual({ event: file, env: ['A=1'], timeoutMs: '500' });
+    expect(flag).toEqual(positional);
+    expect(parseInvokeArgs(['-e', file, '--env-vars', 'env.json'])).toMatchObject({
+      event: file,
+      envFile: 'env.json',
+    });
+  });
+
+  it('wants exactly one event file, and answers --help without one', () => {
+    expect(() => parseInvokeArgs([])).toThrow(/event file is required/);
+    expect(() => parseInvokeArgs(['a.json', 'b.json'])).toThrow(/one event file, not a.json b.json/);
+    expect(() => parseInvokeArgs(['a.json', '--event', 'b.json'])).toThrow(
+      /--event b.json or a.json, not both/,
+    );
+    expect(() => parseInvokeArgs(['a.json', '--evnt', 'b.json'])).toThrow(/evnt/);
+    expect(parseInvokeArgs(['--help'])).toBe('help');
   });
 });
 

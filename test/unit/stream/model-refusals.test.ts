@@ -103,6 +103,37 @@ const lambdaModel = async (answer: RequestListener): Promise<LambdaTransport> =>
   return transport;
 };
 
+describe('a model that asks to be called later', () => {
+  // RFC 9110 §15.5.9 (408 Request Timeout), RFC 8470 §5.2 (425 Too Early), RFC 6585 §4 (429 Too
+  // Many Requests): the request may be repeated later, unlike 400, which says the request is wrong.
+  it.each([408, 425, 429])(
+    'HTTP %i is model-unavailable: retried, never the record’s fault',
+    async (code) => {
+      // Prepare
+      const transport = await httpModel(code);
+
+      // Act
+      const error = await refusal(transport.infer(Buffer.from('{}')));
+
+      // Assess
+      expect(error).toBeInstanceOf(TransientError);
+      expect(error).not.toBeInstanceOf(SuspectRecordError);
+      expect(error).toMatchObject({ kind: 'model-unavailable', retriable: true, status: code });
+    },
+  );
+
+  it('HTTP 400 is model-rejected: the record’s fault', async () => {
+    // Prepare
+    const transport = await httpModel(400);
+
+    // Act
+    const error = await refusal(transport.infer(Buffer.from('{}')));
+
+    // Assess
+    expect(error).toMatchObject({ kind: 'model-rejected', retriable: false, status: 400 });
+  });
+});
+
 describe('a model that refuses the credentials', () => {
   it.each([401, 403, 407])(
     'HTTP %i is model-unauthorized: retried, never the record’s fault',

@@ -1,4 +1,4 @@
-"""The TensorFlow-protocol model server for the `iris` model (design.md, "Local services").
+"""The TensorFlow-protocol model server for the `iris` model (README.md, "Local services").
 
 TensorFlow Serving itself cannot be installed here: there is no Docker, and TensorFlow Serving ships no
 binaries on PyPI (tensorflow-serving-api is only its client stubs). So this process stands in for it
