@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { jsonAnswerCheck } from '../../../functions/stream-inference/answer.js';
-import { loadConfig, type Protocol } from '../../../functions/stream-inference/config.js';
+import type { Protocol } from '../../../functions/stream-inference/config.js';
 import type { LambdaKafkaEvent } from '../../../functions/stream-inference/event.js';
 import { decodeEvent } from '../../../functions/stream-inference/event.js';
 import { processBatch } from '../../../functions/stream-inference/pipeline.js';

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../functions/stream-inference/config.js';
 import { BadRecordError, FailureKind } from '../../../functions/stream-inference/errors.js';
 import type { InputRecord } from '../../../functions/stream-inference/event.js';
 import { codecFor } from '../../../functions/stream-inference/protocols/index.js';

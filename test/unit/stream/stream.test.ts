@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../functions/stream-inference/config.js';
 import { createStream } from '../../../functions/stream-inference/stream.js';
 import { lambdaContext, mskEvent, type RecordSpec, testConfig } from '../../helpers/factories.js';
 import { FakeModel, FakePublisher } from '../../helpers/fakes.js';
