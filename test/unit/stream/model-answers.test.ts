@@ -1,5 +1,4 @@
-import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, RequestListener } from 'node:http';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import {
   Server as GrpcServer,
@@ -7,7 +6,7 @@ import {
   type ServerUnaryCall,
   type sendUnaryData,
 } from '@grpc/grpc-js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jsonAnswerCheck } from '../../../functions/stream-inference/answer.js';
 import { loadConfig, type ModelConfig, type Protocol } from '../../../functions/stream-inference/config.js';
 import { ModelFailedError, type MskInferenceError } from '../../../functions/stream-inference/errors.js';
@@ -18,6 +17,7 @@ import { lambdaContext, mskEvent, type RecordSpec, testConfig } from '../../help
 import { FakePublisher, RowModel } from '../../helpers/fakes.js';
 import { encodeMessage, GRPC_NAMES, grpcIrisBytes, listValue } from '../../helpers/grpc.js';
 import { restRequest } from '../../helpers/iris.js';
+import { closeAfterEach, listen as listenOn } from '../../helpers/local-servers.js';
 
 /**
  * A model (or a proxy in front of it) that answers success with something that is not the
@@ -38,10 +38,7 @@ const BAD_BODIES = {
   'JSON that is not the response': `{"hello":"world","note":"${MARKER}"}`,
 } as const;
 
-const closers: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((close) => close()));
-});
+const closers = closeAfterEach();
 
 const bodyOf = async (req: IncomingMessage): Promise<Buffer> => {
   const chunks: Buffer[] = [];
@@ -49,12 +46,7 @@ const bodyOf = async (req: IncomingMessage): Promise<Buffer> => {
   return Buffer.concat(chunks);
 };
 
-const listen = async (listener: RequestListener): Promise<string> => {
-  const server: Server = createServer(listener);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => new Promise((resolve) => server.close(resolve)));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-};
+const listen = (listener: RequestListener) => listenOn(closers, listener);
 
 /** The model's own answer (RowModel) to every request, unless it holds the poison feature. */
 const answerOf = async (protocol: Protocol, request: Buffer, bad: string): Promise<Buffer> =>

@@ -1,44 +1,27 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { RequestListener } from 'node:http';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { Server as GrpcServer, ServerCredentials, type sendUnaryData, status } from '@grpc/grpc-js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ModelNotFoundError,
   ModelUnauthorizedError,
-  type MskInferenceError,
   SuspectRecordError,
   TransientError,
 } from '../../../functions/stream-inference/errors.js';
 import { GrpcTransport } from '../../../functions/stream-inference/transport/grpc.js';
 import { HttpTransport } from '../../../functions/stream-inference/transport/http.js';
 import { LambdaTransport } from '../../../functions/stream-inference/transport/lambda.js';
+import { closeAfterEach, listen as listenOn, refusal } from '../../helpers/local-servers.js';
 
 /**
  * What each transport makes of a model that refuses the function's credentials or does not serve
  * what was asked, over real HTTP, gRPC and the Lambda SDK against servers of the test's own.
  */
 
-const closers: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((close) => close()));
-});
+const closers = closeAfterEach();
 
-const refusal = (call: Promise<unknown>): Promise<MskInferenceError> =>
-  call.then(
-    () => {
-      throw new Error('the call succeeded');
-    },
-    (error: unknown) => error as MskInferenceError,
-  );
-
-const listen = async (listener: RequestListener): Promise<string> => {
-  const server: Server = createServer(listener);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => new Promise((resolve) => server.close(resolve)));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-};
+const listen = (listener: RequestListener) => listenOn(closers, listener);
 
 const httpModel = async (code: number): Promise<HttpTransport> => {
   const url = await listen((req, res) => {

@@ -2,26 +2,16 @@ import { readFileSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { Server as GrpcServer, ServerCredentials, type sendUnaryData, status } from '@grpc/grpc-js';
-import { afterEach, describe, expect, it } from 'vitest';
-import { FailureKind, type MskInferenceError } from '../../../functions/stream-inference/errors.js';
+import { describe, expect, it } from 'vitest';
+import { FailureKind } from '../../../functions/stream-inference/errors.js';
 import { GrpcTransport } from '../../../functions/stream-inference/transport/grpc.js';
 import { HttpTransport } from '../../../functions/stream-inference/transport/http.js';
 import { LambdaTransport } from '../../../functions/stream-inference/transport/lambda.js';
+import { closeAfterEach, refusal } from '../../helpers/local-servers.js';
 
 const MARKER = 'REPLY-MARKER-c41d';
 const MAX = 100_000;
-const closers: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((close) => close()));
-});
-
-const refusal = (call: Promise<unknown>): Promise<MskInferenceError> =>
-  call.then(
-    () => {
-      throw new Error('the call succeeded');
-    },
-    (error: unknown) => error as MskInferenceError,
-  );
+const closers = closeAfterEach();
 
 const httpModel = async (listener: RequestListener): Promise<HttpTransport> => {
   const server: Server = createServer(listener);
