@@ -2,11 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server as GrpcServer, ServerCredentials } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../functions/stream-inference/config.js';
 import { ModelTimeoutError } from '../../../functions/stream-inference/errors.js';
 import { createStream, type Stream } from '../../../functions/stream-inference/stream.js';
 import { GrpcTransport } from '../../../functions/stream-inference/transport/grpc.js';
-import { lambdaContext, mskEvent, type RecordSpec } from '../../helpers/factories.js';
+import { lambdaContext, mskEvent, type RecordSpec, testConfig } from '../../helpers/factories.js';
 import { FakePublisher } from '../../helpers/fakes.js';
 
 /**
@@ -42,17 +41,7 @@ afterAll(async () => {
 
 const setup = async (): Promise<{ stream: Stream; publisher: FakePublisher }> => {
   const publisher = new FakePublisher();
-  const config = loadConfig({
-    KAFKA_INPUT_TOPIC: 'in',
-    KAFKA_OUTPUT_TOPIC: 'out',
-    KAFKA_ERROR_TOPIC: 'err',
-    MODEL_ENDPOINT: endpoint,
-    PROTOCOL: 'seldon',
-    MODEL_TIMEOUT_MS: String(MODEL_TIMEOUT_MS),
-    RETRY_BASE_MS: '1',
-    RETRY_MAX_MS: '5',
-    SAFETY_MARGIN_MS: '100',
-  });
+  const config = testConfig({ MODEL_ENDPOINT: endpoint, MODEL_TIMEOUT_MS: String(MODEL_TIMEOUT_MS) });
   return { stream: await createStream(config, { publisher }), publisher };
 };
 

@@ -1,10 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadConfig } from '../../../functions/stream-inference/config.js';
 import { createStream, type Stream } from '../../../functions/stream-inference/stream.js';
 import { MetricName, metrics } from '../../../functions/stream-inference/telemetry.js';
-import { lambdaContext, mskEvent, type RecordSpec } from '../../helpers/factories.js';
+import { lambdaContext, mskEvent, type RecordSpec, testConfig } from '../../helpers/factories.js';
 import { FakePublisher } from '../../helpers/fakes.js';
 
 /**
@@ -47,16 +46,7 @@ afterEach(() => {
 
 const setup = async (): Promise<{ stream: Stream; publisher: FakePublisher }> => {
   const publisher = new FakePublisher();
-  const config = loadConfig({
-    KAFKA_INPUT_TOPIC: 'in',
-    KAFKA_OUTPUT_TOPIC: 'out',
-    KAFKA_ERROR_TOPIC: 'err',
-    MODEL_ENDPOINT: endpoint,
-    PROTOCOL: 'seldon',
-    RETRY_BASE_MS: '1',
-    RETRY_MAX_MS: '5',
-    SAFETY_MARGIN_MS: '100',
-  });
+  const config = testConfig({ MODEL_ENDPOINT: endpoint });
   return { stream: await createStream(config, { publisher }), publisher };
 };
 
