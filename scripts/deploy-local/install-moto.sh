@@ -28,7 +28,8 @@ command -v "$PYTHON" >/dev/null 2>&1 || die "'$PYTHON' is not on PATH (moto's se
 "$PYTHON" -c 'import venv, ensurepip' 2>/dev/null ||
   die "$PYTHON cannot create virtual environments (on Debian: apt-get install python3-venv)"
 
-want="$(sha256sum "$requirements" | cut -d' ' -f1) $("$PYTHON" -c 'import sys; print(sys.version.split()[0])')"
+# The venv's path too: its scripts' shebangs name it (a venv built through another path is rebuilt).
+want="$(sha256sum "$requirements" | cut -d' ' -f1) $("$PYTHON" -c 'import sys; print(sys.version.split()[0])') $venv"
 mkdir -p "$run"
 exec 9>"$run/moto-venv.lock"
 flock -w 900 9 || die "another install holds .cache/run/moto-venv.lock"

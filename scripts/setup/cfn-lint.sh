@@ -35,7 +35,9 @@ esac
 "$PYTHON" -c 'import venv, ensurepip' 2>/dev/null ||
   die "$PYTHON cannot create virtual environments (the venv/ensurepip modules are missing: on Debian, apt-get install python3-venv)"
 
-want="$(printf '%s\n%s\n' "$(sha256sum "$requirements" | cut -d' ' -f1)" "$("$PYTHON" -c 'import sys; print(sys.version)')")"
+# The venv's path too: its scripts' shebangs name it, so a venv built through another path (a linked
+# checkout's .cache) is rebuilt rather than left with scripts that point nowhere.
+want="$(printf '%s\n%s\n%s\n' "$(sha256sum "$requirements" | cut -d' ' -f1)" "$("$PYTHON" -c 'import sys; print(sys.version)')" "$venv")"
 # Read from the package metadata: `cfn-lint --version` loads every rule and takes seconds.
 cfn_lint_version() {
   "$venv/bin/python" -c 'import importlib.metadata as m; print("cfn-lint " + m.version("cfn-lint"))'
