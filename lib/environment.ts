@@ -1,13 +1,11 @@
 import { Token } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { DEFAULTS, ENV } from '../functions/stream-inference/contract.js';
 import type { KafkaAuthentication } from './authentication.js';
 import { StreamConfigError } from './errors.js';
 import { LAMBDA_LIMITS } from './lambda-limits.js';
 import type { KafkaInferenceStreamProps } from './props.js';
 import type { StreamSource } from './validation.js';
-
-/** The handler's `KAFKA_CLIENT_ID` default (functions/stream-inference/config.ts); the construct's prefix. */
-export const DEFAULT_KAFKA_CLIENT_ID = 'msk-inference';
 
 /**
  * The stream's own client id, `msk-inference-<8 hex digits of the construct's address>`. The
@@ -19,7 +17,7 @@ export const DEFAULT_KAFKA_CLIENT_ID = 'msk-inference';
  * defaultClientId(stream); // 'msk-inference-3f9a0c12'
  */
 export const defaultClientId = (scope: IConstruct): string =>
-  `${DEFAULT_KAFKA_CLIENT_ID}-${scope.node.addr.slice(-8)}`;
+  `${DEFAULTS.clientId}-${scope.node.addr.slice(-8)}`;
 
 /** What the environment is built from, once the props are validated and defaulted. */
 export interface HandlerEnvironmentInputs {
@@ -46,28 +44,28 @@ export const handlerEnvironment = (
   inputs: HandlerEnvironmentInputs,
 ): Record<string, string> => {
   const { source, auth } = inputs;
-  const protocol = props.protocol ?? 'seldon';
+  const protocol = props.protocol ?? DEFAULTS.protocol;
   const environment: Record<string, string> = {
     // Brokers come from configuration, never from an event (docs/security.md): for MSK the handler
     // looks them up once, for the authentication's listener, with the cluster's GetBootstrapBrokers.
     ...(source.kind === 'self-managed'
-      ? { KAFKA_BROKER: source.bootstrapServers.join(',') }
-      : { MSK_CLUSTER_ARN: source.clusterArn }),
-    KAFKA_INPUT_TOPIC: props.inputTopic,
-    KAFKA_OUTPUT_TOPIC: props.outputTopic,
-    KAFKA_ERROR_TOPIC: inputs.errorTopic,
-    KAFKA_AUTH: auth.kind,
-    KAFKA_TLS: String(props.tls ?? auth.kind !== 'none'),
-    ...(auth.secret ? { KAFKA_SECRET_ARN: auth.secret.secretArn } : {}),
-    KAFKA_CLIENT_ID: inputs.clientId,
-    ...(props.transactional ? { KAFKA_TRANSACTIONAL: 'true' } : {}),
-    MODEL_ENDPOINT: inputs.modelEndpoint,
-    ...(props.modelName ? { MODEL_NAME: props.modelName } : {}),
-    PROTOCOL: protocol,
-    TRANSPORT: props.transport ?? 'rest',
-    ...(protocol === 'seldon' ? { SELDON_API: props.seldonApi ?? 'graph' } : {}),
-    ...(props.modelTimeout ? { MODEL_TIMEOUT_MS: String(props.modelTimeout.toMilliseconds()) } : {}),
-    REPORT_BATCH_ITEM_FAILURES: String(inputs.reportBatchItemFailures),
+      ? { [ENV.kafkaBroker]: source.bootstrapServers.join(',') }
+      : { [ENV.mskClusterArn]: source.clusterArn }),
+    [ENV.inputTopic]: props.inputTopic,
+    [ENV.outputTopic]: props.outputTopic,
+    [ENV.errorTopic]: inputs.errorTopic,
+    [ENV.kafkaAuth]: auth.kind,
+    [ENV.kafkaTls]: String(props.tls ?? auth.kind !== 'none'),
+    ...(auth.secret ? { [ENV.kafkaSecretArn]: auth.secret.secretArn } : {}),
+    [ENV.kafkaClientId]: inputs.clientId,
+    ...(props.transactional ? { [ENV.kafkaTransactional]: 'true' } : {}),
+    [ENV.modelEndpoint]: inputs.modelEndpoint,
+    ...(props.modelName ? { [ENV.modelName]: props.modelName } : {}),
+    [ENV.protocol]: protocol,
+    [ENV.transport]: props.transport ?? DEFAULTS.transport,
+    ...(protocol === 'seldon' ? { [ENV.seldonApi]: props.seldonApi ?? DEFAULTS.seldonApi } : {}),
+    ...(props.modelTimeout ? { [ENV.modelTimeoutMs]: String(props.modelTimeout.toMilliseconds()) } : {}),
+    [ENV.reportBatchItemFailures]: String(inputs.reportBatchItemFailures),
     POWERTOOLS_SERVICE_NAME: inputs.serviceName,
     POWERTOOLS_METRICS_NAMESPACE: inputs.metricsNamespace,
     NODE_OPTIONS: '--enable-source-maps',

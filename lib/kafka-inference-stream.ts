@@ -16,6 +16,7 @@ import {
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { DEFAULTS } from '../functions/stream-inference/contract.js';
 import type { KafkaAuthentication } from './authentication.js';
 import { bundleTargetOf, nodejsFunctionBundling } from './bundling.js';
 import { ignoreL2FunctionRoleDependsOn } from './cfn-lint.js';
@@ -101,7 +102,7 @@ export class KafkaInferenceStream extends Construct {
     this.consumerGroupId =
       props.consumerGroupId ?? Names.uniqueResourceName(this, { maxLength: 100, separator: '-' });
     this.serviceName = props.serviceName ?? id;
-    this.metricsNamespace = props.metricsNamespace ?? 'MskInference';
+    this.metricsNamespace = props.metricsNamespace ?? DEFAULTS.metricsNamespace;
     // Item failures only where Lambda honours them: provisioned mode (validateProps refuses the rest).
     const reportBatchItemFailures = props.reportBatchItemFailures ?? pollers.mode === 'provisioned';
     const clientId = props.clientId ?? defaultClientId(this);

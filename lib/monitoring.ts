@@ -14,22 +14,12 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { METRICS, type MetricName } from '../functions/stream-inference/contract.js';
 import type { StreamAlarmThresholds } from './props.js';
 
-/**
- * The EMF metrics the handler emits, in `POWERTOOLS_METRICS_NAMESPACE` with dimension `service`: the
- * values of `MetricName` in functions/stream-inference/telemetry.ts (a unit test holds them equal).
- */
-export const STREAM_METRICS = [
-  'RecordsIn',
-  'RecordsOut',
-  'RecordsDeadLettered',
-  'RecordsRetried',
-  'ModelLatency',
-  'ModelUnauthorized',
-  'EventsRefused',
-] as const;
-export type StreamMetricName = (typeof STREAM_METRICS)[number];
+/** The EMF metrics the handler emits, in `POWERTOOLS_METRICS_NAMESPACE` with dimension `service`. */
+export const STREAM_METRICS: readonly MetricName[] = Object.values(METRICS);
+export type StreamMetricName = MetricName;
 
 /** The stream's alarms, one per failure signal. */
 export interface StreamAlarms {
@@ -115,20 +105,20 @@ export class StreamMonitoring extends Construct {
       ),
       deadLettered: alarm(
         'DeadLettered',
-        metric('RecordsDeadLettered', { period: PERIOD, statistic: 'Sum' }),
+        metric(METRICS.recordsDeadLettered, { period: PERIOD, statistic: 'Sum' }),
         thresholds.deadLettered ?? 1,
         'records published to the error topic',
       ),
       // No threshold prop: one refused credential already holds a partition back.
       modelUnauthorized: alarm(
-        'ModelUnauthorized',
-        metric('ModelUnauthorized', { period: PERIOD, statistic: 'Sum' }),
+        METRICS.modelUnauthorized,
+        metric(METRICS.modelUnauthorized, { period: PERIOD, statistic: 'Sum' }),
         1,
         'the model refuses the function credentials; records wait for redelivery',
       ),
       eventsRefused: alarm(
-        'EventsRefused',
-        metric('EventsRefused', { period: PERIOD, statistic: 'Sum' }),
+        METRICS.eventsRefused,
+        metric(METRICS.eventsRefused, { period: PERIOD, statistic: 'Sum' }),
         thresholds.eventsRefused ?? 1,
         'events refused: their source is not the configured cluster or brokers (a forged invocation?)',
       ),
@@ -156,7 +146,7 @@ export class StreamMonitoring extends Construct {
         left: [
           metric('RecordsIn', sum),
           metric('RecordsOut', sum),
-          metric('RecordsDeadLettered', sum),
+          metric(METRICS.recordsDeadLettered, sum),
           metric('RecordsRetried', sum),
         ],
         width: 12,

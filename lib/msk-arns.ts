@@ -1,4 +1,5 @@
 import { Fn, Token } from 'aws-cdk-lib';
+import { MSK_CLUSTER_ARN, MSK_CLUSTER_ARN_RULE } from '../functions/stream-inference/contract.js';
 import { StreamConfigError } from './errors.js';
 
 /**
@@ -17,8 +18,6 @@ export interface MskArns {
   transactionalId(id: string): string;
 }
 
-const CLUSTER_ARN = /^arn:([^:]+):kafka:([^:]+):(\d{12}):cluster\/([^/]+)\/([^/]+)$/;
-
 /**
  * Parses the cluster ARN as a string when it is a literal (and rejects a malformed one), or with
  * `Fn.split`/`Fn.select` when it is a token (an imported value or a cluster created in the stack).
@@ -36,11 +35,11 @@ export const mskArns = (clusterArn: string): MskArns => {
     prefix = `arn:${Fn.select(1, parts)}:kafka:${Fn.select(3, parts)}:${Fn.select(4, parts)}`;
     clusterPath = `${Fn.select(1, resource)}/${Fn.select(2, resource)}`;
   } else {
-    const match = CLUSTER_ARN.exec(clusterArn);
+    const match = MSK_CLUSTER_ARN.exec(clusterArn);
     if (!match) {
       throw new StreamConfigError(
         'clusterArn',
-        `'${clusterArn}' is not an MSK cluster ARN (arn:<partition>:kafka:<region>:<account>:cluster/<name>/<uuid>)`,
+        `'${clusterArn}' is not an MSK cluster ARN (${MSK_CLUSTER_ARN_RULE})`,
       );
     }
     const [, partition, region, account, name, uuid] = match;

@@ -3,21 +3,19 @@ import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2'
 import type { IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { ProtocolName, SeldonApi, Transport } from '../functions/stream-inference/contract.js';
 import type { KafkaAuthentication } from './authentication.js';
 import type { EventPollers } from './event-pollers.js';
 import type { OnFailureDestination } from './on-failure.js';
 
-/** Seldon's `spec.protocol` values; `kfserving` and `v2` are the same Open Inference Protocol. */
-export const PROTOCOLS = ['seldon', 'tensorflow', 'kfserving', 'v2'] as const;
-export type Protocol = (typeof PROTOCOLS)[number];
-
-/** Seldon's `spec.transport` values. */
-export const TRANSPORTS = ['rest', 'grpc'] as const;
-export type Transport = (typeof TRANSPORTS)[number];
-
-/** For the seldon protocol: a whole Seldon graph (`/api/v1.0/predictions`) or one microservice (`/predict`). */
-export const SELDON_APIS = ['graph', 'microservice'] as const;
-export type SeldonApi = (typeof SELDON_APIS)[number];
+/**
+ * Seldon's `spec.protocol` values (`kfserving` and `v2` are the same Open Inference Protocol),
+ * `spec.transport` values, and for the seldon protocol a whole Seldon graph (`/api/v1.0/predictions`)
+ * or one microservice (`/predict`): the handler's own lists.
+ */
+export { PROTOCOLS, SELDON_APIS, TRANSPORTS } from '../functions/stream-inference/contract.js';
+export type Protocol = ProtocolName;
+export type { SeldonApi, Transport };
 
 /** Alarm thresholds; every alarm compares with `>=` over 5-minute periods. */
 export interface StreamAlarmThresholds {

@@ -2,6 +2,14 @@ import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import {
+  BROKER_ADDRESS,
+  CLIENT_ID,
+  DEFAULTS,
+  TOPIC_NAME,
+  TOPIC_NAME_RULE,
+  topicsClash,
+} from '../functions/stream-inference/contract.js';
 import { KafkaAuthentication } from './authentication.js';
 import { StreamConfigError } from './errors.js';
 import type { EventPollers } from './event-pollers.js';
@@ -9,25 +17,20 @@ import { LAMBDA_LIMITS } from './lambda-limits.js';
 import type { KafkaInferenceStreamProps } from './props.js';
 
 /** The handler keeps this much of its deadline to publish and return (`SAFETY_MARGIN_MS` default). */
-export const HANDLER_SAFETY_MARGIN = Duration.seconds(3);
+export const HANDLER_SAFETY_MARGIN = Duration.millis(DEFAULTS.safetyMarginMs);
 
 /** Where the records come from, after validation. */
 export type StreamSource =
   | { readonly kind: 'msk'; readonly clusterArn: string }
   | { readonly kind: 'self-managed'; readonly bootstrapServers: string[] };
 
-const TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
-// No '*' or '/': the client id ends up in the transactional-id ARN the role is granted.
-const CLIENT_ID = /^[a-zA-Z0-9._-]{1,200}$/;
-const BROKER = /^[^\s:/]+:\d{1,5}$/;
-
 const fail = (prop: string, message: string): never => {
   throw new StreamConfigError(prop, message);
 };
 
 const checkTopic = (prop: string, topic: string): void => {
-  if (!Token.isUnresolved(topic) && !TOPIC.test(topic)) {
-    fail(prop, `'${topic}' is not a Kafka topic name (letters, digits, '.', '_', '-'; 1-249 characters)`);
+  if (!Token.isUnresolved(topic) && !TOPIC_NAME.test(topic)) {
+    fail(prop, `'${topic}' is not a Kafka topic name (${TOPIC_NAME_RULE})`);
   }
 };
 
@@ -62,7 +65,7 @@ export const validateSource = (
   const servers = bootstrapServers ?? [];
   if (servers.length === 0) fail('bootstrapServers', 'must list at least one host:port');
   for (const server of servers) {
-    if (!Token.isUnresolved(server) && !BROKER.test(server))
+    if (!Token.isUnresolved(server) && !BROKER_ADDRESS.test(server))
       fail('bootstrapServers', `'${server}' is not host:port`);
   }
   const auth = props.authentication ?? KafkaAuthentication.none();
@@ -93,9 +96,8 @@ export const validateProps = (
   checkTopic('inputTopic', props.inputTopic);
   checkTopic('outputTopic', props.outputTopic);
   checkTopic('errorTopic', errorTopic);
-  if (new Set([props.inputTopic, props.outputTopic, errorTopic]).size !== 3) {
-    fail('errorTopic', 'inputTopic, outputTopic and errorTopic must be three different topics');
-  }
+  const clash = topicsClash({ input: props.inputTopic, output: props.outputTopic, error: errorTopic });
+  if (clash !== undefined) fail(clash.topic === 'output' ? 'outputTopic' : 'errorTopic', clash.problem);
 
   checkRange('batchSize', props.batchSize, LAMBDA_LIMITS.batchSize);
   checkRange(

@@ -1,20 +1,31 @@
-import { ConfigError } from './errors.js';
-
-export const PROTOCOLS = ['seldon', 'tensorflow', 'kfserving', 'v2'] as const;
-export const TRANSPORTS = ['rest', 'grpc'] as const;
-export const SELDON_APIS = ['graph', 'microservice'] as const;
-export const KAFKA_AUTHS = ['none', 'iam', 'scram-sha-256', 'scram-sha-512', 'mtls'] as const;
+import {
+  BROKER_ADDRESS,
+  COMPRESSIONS,
+  type Compression,
+  DEFAULTS,
+  ENV,
+  type IntegerRange,
+  KAFKA_AUTHS,
+  type KafkaAuth,
+  type ModelEndpoint,
+  MSK_CLUSTER_ARN,
+  MSK_CLUSTER_ARN_RULE,
+  PROTOCOLS,
+  parseModelEndpoint,
+  RANGES,
+  SELDON_APIS,
+  type SeldonApi,
+  TOPIC_NAME,
+  TOPIC_NAME_RULE,
+  TRANSPORTS,
+  type Transport,
+  topicsClash,
+} from './contract.js';
+import { ConfigError } from './failures.js';
 
 /** `kfserving` and `v2` name the same Open Inference Protocol; the config keeps one spelling. */
 export type Protocol = 'seldon' | 'tensorflow' | 'v2';
-export type Transport = (typeof TRANSPORTS)[number];
-export type SeldonApi = (typeof SELDON_APIS)[number];
-export type KafkaAuth = (typeof KAFKA_AUTHS)[number];
-
-export type ModelEndpoint =
-  | { readonly kind: 'http'; readonly url: URL }
-  | { readonly kind: 'grpc'; readonly address: string; readonly tls: boolean }
-  | { readonly kind: 'lambda'; readonly functionName: string };
+export type { KafkaAuth, ModelEndpoint, SeldonApi, Transport };
 
 export interface KafkaConfig {
   /**
@@ -35,7 +46,7 @@ export interface KafkaConfig {
   readonly secretArn?: string;
   readonly clientId: string;
   /** Producer compression for output and error records. */
-  readonly compression: 'none' | 'gzip';
+  readonly compression: Compression;
   /**
    * Publish each batch's records in one Kafka transaction, so read_committed consumers never see
    * half a batch. Each warm container gets its own transactional id: Lambda runs many at once.
@@ -97,7 +108,7 @@ const oneOf = <T extends string>(env: Env, name: string, allowed: readonly T[], 
   return v as T;
 };
 
-const integer = (env: Env, name: string, fallback: number, min: number, max: number): number => {
+const integer = (env: Env, name: string, fallback: number, { min, max }: IntegerRange): number => {
   const v = value(env, name);
   if (v === undefined) return fallback;
   const n = Number(v);
@@ -116,12 +127,8 @@ const bool = (env: Env, name: string, fallback: boolean): boolean => {
 };
 
 const topicName = (name: string, v: string): string => {
-  if (!/^[a-zA-Z0-9._-]{1,249}$/.test(v)) {
-    throw new ConfigError(
-      name,
-      `'${v}' is not a Kafka topic name (letters, digits, '.', '_', '-'; 1-249 chars)`,
-    );
-  }
+  if (!TOPIC_NAME.test(v))
+    throw new ConfigError(name, `'${v}' is not a Kafka topic name (${TOPIC_NAME_RULE})`);
   return v;
 };
 
@@ -131,51 +138,21 @@ const brokerList = (v: string): string[] => {
     .map((b) => b.trim())
     .filter((b) => b !== '');
   for (const b of brokers) {
-    if (!/^[^\s:]+:\d{1,5}$/.test(b)) {
-      throw new ConfigError('KAFKA_BROKER', `'${b}' is not host:port; a comma-separated list of host:port`);
+    if (!BROKER_ADDRESS.test(b)) {
+      throw new ConfigError(ENV.kafkaBroker, `'${b}' is not host:port; a comma-separated list of host:port`);
     }
   }
   return brokers;
 };
 
-/**
- * `arn:<partition>:kafka:<region>:<account>:cluster/<name>/<uuid>`, the form the construct accepts
- * for its cluster ARN (lib/msk-arns.ts), so that whatever it deploys passes here.
- *
- * @see https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html#msk-iam-resources
- */
-const CLUSTER_ARN = /^arn:aws[a-z-]*:kafka:[a-z0-9-]+:\d{12}:cluster\/[^/\s]+\/[^/\s]+$/;
-
 const clusterArn = (v: string): string => {
-  if (!CLUSTER_ARN.test(v)) {
+  if (!MSK_CLUSTER_ARN.test(v)) {
     throw new ConfigError(
-      'MSK_CLUSTER_ARN',
-      `'${v}' is not an MSK cluster ARN; allowed: arn:<partition>:kafka:<region>:<account>:cluster/<name>/<uuid>`,
+      ENV.mskClusterArn,
+      `'${v}' is not an MSK cluster ARN; allowed: ${MSK_CLUSTER_ARN_RULE}`,
     );
   }
   return v;
-};
-
-const parseEndpoint = (raw: string): ModelEndpoint => {
-  const name = 'MODEL_ENDPOINT';
-  const allowed = 'http(s)://host[:port][/base], grpc(s)://host:port, or lambda:<function name or ARN>';
-  if (raw.startsWith('lambda:')) {
-    const functionName = raw.slice('lambda:'.length);
-    if (functionName === '') throw new ConfigError(name, `'${raw}' names no function; allowed: ${allowed}`);
-    return { kind: 'lambda', functionName };
-  }
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch (cause) {
-    throw Object.assign(new ConfigError(name, `'${raw}' is not a URL; allowed: ${allowed}`), { cause });
-  }
-  if (url.protocol === 'http:' || url.protocol === 'https:') return { kind: 'http', url };
-  if (url.protocol === 'grpc:' || url.protocol === 'grpcs:') {
-    if (url.port === '') throw new ConfigError(name, `'${raw}' has no port; allowed: ${allowed}`);
-    return { kind: 'grpc', address: `${url.hostname}:${url.port}`, tls: url.protocol === 'grpcs:' };
-  }
-  throw new ConfigError(name, `scheme '${url.protocol}' is not allowed; allowed: ${allowed}`);
 };
 
 /**
@@ -186,58 +163,57 @@ const parseEndpoint = (raw: string): ModelEndpoint => {
  * const config = loadConfig(process.env);
  */
 export const loadConfig = (env: Env = process.env): Config => {
-  const protocolRaw = oneOf(env, 'PROTOCOL', PROTOCOLS, 'seldon');
+  const protocolRaw = oneOf(env, ENV.protocol, PROTOCOLS, DEFAULTS.protocol);
   const protocol: Protocol = protocolRaw === 'kfserving' ? 'v2' : protocolRaw;
-  const transport = oneOf(env, 'TRANSPORT', TRANSPORTS, 'rest');
-  const endpoint = parseEndpoint(required(env, 'MODEL_ENDPOINT', 'where the model answers'));
-  if (transport === 'grpc' && endpoint.kind !== 'grpc') {
-    throw new ConfigError('MODEL_ENDPOINT', `TRANSPORT is grpc, so it must be grpc(s)://host:port`);
-  }
-  if (transport === 'rest' && endpoint.kind === 'grpc') {
-    throw new ConfigError('MODEL_ENDPOINT', `TRANSPORT is rest, so it must be http(s):// or lambda:`);
-  }
-  const modelName = value(env, 'MODEL_NAME');
+  const transport = oneOf(env, ENV.transport, TRANSPORTS, DEFAULTS.transport);
+  const parsed = parseModelEndpoint(required(env, ENV.modelEndpoint, 'where the model answers'), transport);
+  if ('problem' in parsed) throw new ConfigError(ENV.modelEndpoint, parsed.problem);
+  const modelName = value(env, ENV.modelName);
   if (modelName === undefined && protocol !== 'seldon') {
     throw new ConfigError(
-      'MODEL_NAME',
+      ENV.modelName,
       `is required for PROTOCOL ${protocolRaw} (it is part of the model's path)`,
     );
   }
 
-  const coalesceMaxRecords = integer(env, 'COALESCE_MAX_RECORDS', 1, 1, 10_000);
+  const coalesceMaxRecords = integer(
+    env,
+    ENV.coalesceMaxRecords,
+    DEFAULTS.coalesceMaxRecords,
+    RANGES.coalesceMaxRecords,
+  );
   if (coalesceMaxRecords > 1 && transport !== 'rest') {
     throw new ConfigError(
-      'COALESCE_MAX_RECORDS',
+      ENV.coalesceMaxRecords,
       'packs JSON requests: it needs TRANSPORT rest (leave it at 1)',
     );
   }
 
-  const inputTopicRaw = value(env, 'KAFKA_INPUT_TOPIC');
-  const inputTopic = inputTopicRaw === undefined ? undefined : topicName('KAFKA_INPUT_TOPIC', inputTopicRaw);
+  const inputTopicRaw = value(env, ENV.inputTopic);
+  const inputTopic = inputTopicRaw === undefined ? undefined : topicName(ENV.inputTopic, inputTopicRaw);
   const outputTopic = topicName(
-    'KAFKA_OUTPUT_TOPIC',
-    required(env, 'KAFKA_OUTPUT_TOPIC', 'where predictions are published'),
+    ENV.outputTopic,
+    required(env, ENV.outputTopic, 'where predictions are published'),
   );
   const errorTopicRaw =
-    value(env, 'KAFKA_ERROR_TOPIC') ?? (inputTopic === undefined ? undefined : `${inputTopic}-errors`);
+    value(env, ENV.errorTopic) ??
+    (inputTopic === undefined ? undefined : `${inputTopic}${DEFAULTS.errorTopicSuffix}`);
   if (errorTopicRaw === undefined) {
-    throw new ConfigError('KAFKA_ERROR_TOPIC', 'is required when KAFKA_INPUT_TOPIC is not set');
+    throw new ConfigError(ENV.errorTopic, `is required when ${ENV.inputTopic} is not set`);
   }
-  const errorTopic = topicName('KAFKA_ERROR_TOPIC', errorTopicRaw);
-  if (errorTopic === outputTopic || errorTopic === inputTopic || outputTopic === inputTopic) {
-    throw new ConfigError(
-      'KAFKA_OUTPUT_TOPIC',
-      'input, output and error topics must be three different topics',
-    );
+  const errorTopic = topicName(ENV.errorTopic, errorTopicRaw);
+  const clash = topicsClash({ input: inputTopic, output: outputTopic, error: errorTopic });
+  if (clash !== undefined) {
+    throw new ConfigError(clash.topic === 'output' ? ENV.outputTopic : ENV.errorTopic, clash.problem);
   }
 
-  const auth = oneOf(env, 'KAFKA_AUTH', KAFKA_AUTHS, 'none');
-  const secretArn = value(env, 'KAFKA_SECRET_ARN');
+  const auth = oneOf(env, ENV.kafkaAuth, KAFKA_AUTHS, DEFAULTS.kafkaAuth);
+  const secretArn = value(env, ENV.kafkaSecretArn);
   if ((auth.startsWith('scram') || auth === 'mtls') && secretArn === undefined) {
-    throw new ConfigError('KAFKA_SECRET_ARN', `is required when KAFKA_AUTH is ${auth}`);
+    throw new ConfigError(ENV.kafkaSecretArn, `is required when ${ENV.kafkaAuth} is ${auth}`);
   }
-  const brokers = value(env, 'KAFKA_BROKER');
-  const clusterArnRaw = value(env, 'MSK_CLUSTER_ARN');
+  const brokers = value(env, ENV.kafkaBroker);
+  const clusterArnRaw = value(env, ENV.mskClusterArn);
 
   return {
     kafka: {
@@ -248,29 +224,29 @@ export const loadConfig = (env: Env = process.env): Config => {
       errorTopic,
       auth,
       // IAM, SCRAM and mTLS on MSK all run over TLS; plaintext only when asked for.
-      tls: bool(env, 'KAFKA_TLS', auth !== 'none'),
+      tls: bool(env, ENV.kafkaTls, auth !== 'none'),
       ...(secretArn === undefined ? {} : { secretArn }),
-      clientId: value(env, 'KAFKA_CLIENT_ID') ?? 'msk-inference',
-      compression: oneOf(env, 'KAFKA_COMPRESSION', ['none', 'gzip'] as const, 'none'),
-      transactional: bool(env, 'KAFKA_TRANSACTIONAL', false),
+      clientId: value(env, ENV.kafkaClientId) ?? DEFAULTS.clientId,
+      compression: oneOf(env, ENV.kafkaCompression, COMPRESSIONS, DEFAULTS.compression),
+      transactional: bool(env, ENV.kafkaTransactional, false),
     },
     model: {
-      endpoint,
+      endpoint: parsed.endpoint,
       name: modelName ?? '',
       protocol,
       transport,
-      seldonApi: oneOf(env, 'SELDON_API', SELDON_APIS, 'graph'),
-      timeoutMs: integer(env, 'MODEL_TIMEOUT_MS', 10_000, 1, 900_000),
-      concurrency: integer(env, 'MODEL_CONCURRENCY', 16, 1, 1024),
+      seldonApi: oneOf(env, ENV.seldonApi, SELDON_APIS, DEFAULTS.seldonApi),
+      timeoutMs: integer(env, ENV.modelTimeoutMs, DEFAULTS.modelTimeoutMs, RANGES.modelTimeoutMs),
+      concurrency: integer(env, ENV.modelConcurrency, DEFAULTS.modelConcurrency, RANGES.modelConcurrency),
       coalesceMaxRecords,
     },
     pipeline: {
-      reportBatchItemFailures: bool(env, 'REPORT_BATCH_ITEM_FAILURES', true),
-      safetyMarginMs: integer(env, 'SAFETY_MARGIN_MS', 3_000, 0, 600_000),
-      retryBaseMs: integer(env, 'RETRY_BASE_MS', 100, 1, 60_000),
-      retryMaxMs: integer(env, 'RETRY_MAX_MS', 5_000, 1, 300_000),
-      maxRecordBytes: integer(env, 'MAX_RECORD_BYTES', 1_000_000, 1, 6_291_456),
-      logPayloads: bool(env, 'LOG_PAYLOADS', false),
+      reportBatchItemFailures: bool(env, ENV.reportBatchItemFailures, true),
+      safetyMarginMs: integer(env, ENV.safetyMarginMs, DEFAULTS.safetyMarginMs, RANGES.safetyMarginMs),
+      retryBaseMs: integer(env, ENV.retryBaseMs, DEFAULTS.retryBaseMs, RANGES.retryBaseMs),
+      retryMaxMs: integer(env, ENV.retryMaxMs, DEFAULTS.retryMaxMs, RANGES.retryMaxMs),
+      maxRecordBytes: integer(env, ENV.maxRecordBytes, DEFAULTS.maxRecordBytes, RANGES.maxRecordBytes),
+      logPayloads: bool(env, ENV.logPayloads, false),
     },
   };
 };

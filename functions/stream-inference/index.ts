@@ -2,9 +2,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import type { KafkaBatchResponse } from './batch/outcomes.js';
+import { createStream } from './batch-handler.js';
 import { loadConfig } from './config.js';
-import type { KafkaBatchResponse } from './outcome.js';
-import { createStream } from './stream.js';
 import { logger, metrics } from './telemetry.js';
 
 // Cold start: a bad configuration fails here, once, with the variable's name in the init error.

@@ -60,7 +60,7 @@ export type JsonParsed =
  *
  * @example
  * const parsed = parseJson(value.toString('utf8'));
- * if (!parsed.ok) throw new BadRecordError(`value is not JSON: ${parsed.reason}`, { kind: 'decode', detail: parsed.detail });
+ * if (!parsed.ok) throw new RecordFailure(`value is not JSON: ${parsed.reason}`, { kind: 'decode', detail: parsed.detail });
  */
 export const parseJson = (text: string): JsonParsed => {
   try {

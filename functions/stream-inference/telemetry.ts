@@ -1,24 +1,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { FailureKind, MskInferenceError } from './errors.js';
-import type { OutcomeCounts, RecordOutcome } from './outcome.js';
-
-/** Metric names the CDK construct alarms on; change both together. */
-export const MetricName = {
-  recordsIn: 'RecordsIn',
-  recordsOut: 'RecordsOut',
-  recordsDeadLettered: 'RecordsDeadLettered',
-  recordsRetried: 'RecordsRetried',
-  modelLatency: 'ModelLatency',
-  /** Invocations whose event did not come from the configured cluster (nothing processed). */
-  eventsRefused: 'EventsRefused',
-  /** Records left for redelivery because the model refused the function's credentials. */
-  modelUnauthorized: 'ModelUnauthorized',
-} as const;
+import type { OutcomeCounts, RecordOutcome } from './batch/outcomes.js';
+import { DEFAULTS, METRICS } from './contract.js';
+import { FailureKind } from './failures.js';
 
 // Service name and namespace come from POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE when set.
-export const logger = new Logger({ serviceName: 'msk-inference' });
-export const metrics = new Metrics({ namespace: 'MskInference', serviceName: 'msk-inference' });
+export const logger = new Logger({ serviceName: DEFAULTS.serviceName });
+export const metrics = new Metrics({
+  namespace: DEFAULTS.metricsNamespace,
+  serviceName: DEFAULTS.serviceName,
+});
 
 /**
  * Most ModelLatency values published per batch: one EMF document's worth (Powertools flushes at
@@ -43,13 +34,13 @@ export const latencySample = (values: readonly number[], max: number): number[] 
 
 export const recordCounts = (counts: OutcomeCounts): void => {
   for (const ms of latencySample(latencies, MAX_LATENCY_VALUES)) {
-    metrics.addMetric(MetricName.modelLatency, MetricUnit.Milliseconds, ms);
+    metrics.addMetric(METRICS.modelLatency, MetricUnit.Milliseconds, ms);
   }
   latencies.length = 0;
-  metrics.addMetric(MetricName.recordsIn, MetricUnit.Count, counts.in);
-  metrics.addMetric(MetricName.recordsOut, MetricUnit.Count, counts.published);
-  metrics.addMetric(MetricName.recordsDeadLettered, MetricUnit.Count, counts.deadLettered);
-  metrics.addMetric(MetricName.recordsRetried, MetricUnit.Count, counts.retryLater);
+  metrics.addMetric(METRICS.recordsIn, MetricUnit.Count, counts.in);
+  metrics.addMetric(METRICS.recordsOut, MetricUnit.Count, counts.published);
+  metrics.addMetric(METRICS.recordsDeadLettered, MetricUnit.Count, counts.deadLettered);
+  metrics.addMetric(METRICS.recordsRetried, MetricUnit.Count, counts.retryLater);
 };
 
 /**
@@ -61,12 +52,9 @@ export const recordCounts = (counts: OutcomeCounts): void => {
  */
 export const recordModelUnauthorized = (outcomes: readonly RecordOutcome[]): void => {
   const refused = outcomes.filter(
-    (o) =>
-      o.status === 'retry-later' &&
-      o.error instanceof MskInferenceError &&
-      o.error.kind === FailureKind.modelUnauthorized,
+    (o) => o.fate === 'retry-later' && o.failure.kind === FailureKind.modelUnauthorized,
   ).length;
-  metrics.addMetric(MetricName.modelUnauthorized, MetricUnit.Count, refused);
+  metrics.addMetric(METRICS.modelUnauthorized, MetricUnit.Count, refused);
 };
 
 /** Called per successful model call; kept until the batch's `recordCounts`. */
@@ -76,5 +64,5 @@ export const recordModelLatency = (ms: number): void => {
 
 /** Counts an event refused because it did not come from the configured cluster. */
 export const recordEventRefused = (): void => {
-  metrics.addMetric(MetricName.eventsRefused, MetricUnit.Count, 1);
+  metrics.addMetric(METRICS.eventsRefused, MetricUnit.Count, 1);
 };

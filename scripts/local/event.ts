@@ -6,7 +6,7 @@
  * @see https://docs.aws.amazon.com/lambda/latest/dg/with-msk.html
  * @see https://docs.aws.amazon.com/lambda/latest/dg/kafka-smaa.html
  */
-import type { LambdaKafkaEvent, LambdaKafkaRecord } from '../../functions/stream-inference/event.js';
+import type { LambdaKafkaEvent, LambdaKafkaRecord } from '../../functions/stream-inference/inbound/event.js';
 
 export const EventShape = { msk: 'msk', selfManaged: 'self-managed' } as const;
 export type EventShape = (typeof EventShape)[keyof typeof EventShape];

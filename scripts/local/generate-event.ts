@@ -8,7 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { LambdaKafkaEvent } from '../../functions/stream-inference/event.js';
+import type { LambdaKafkaEvent } from '../../functions/stream-inference/inbound/event.js';
 import { integerFlag, isMain, oneOfFlag, runMain, UsageError } from './cli.js';
 import { buildEvent, EVENT_SHAPES, type EventShape, formatEvent, type SourceRecord } from './event.js';
 import { GRPC_MESSAGES } from './protos.js';

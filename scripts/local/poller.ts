@@ -5,7 +5,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { type Admin, type Consumer, type EachBatchPayload, Kafka, type KafkaConfig, logLevel } from 'kafkajs';
-import type { LambdaKafkaEvent } from '../../functions/stream-inference/event.js';
+import type { LambdaKafkaEvent } from '../../functions/stream-inference/inbound/event.js';
 import { Batcher, type BatchingOptions } from './batcher.js';
 import { invoke, type LambdaHandler, type LocalFunctionOptions } from './context.js';
 import {

@@ -3,7 +3,7 @@
  * Each call parses the file afresh, so a test may change its copy freely.
  */
 import { readFileSync } from 'node:fs';
-import type { LambdaKafkaEvent, LambdaKafkaRecord } from '../../functions/stream-inference/event.js';
+import type { LambdaKafkaEvent, LambdaKafkaRecord } from '../../functions/stream-inference/inbound/event.js';
 
 export const AwsEventFixture = {
   msk: 'msk-event.json',

@@ -1,5 +1,5 @@
 import { type Config, loadConfig } from '../../functions/stream-inference/config.js';
-import type { LambdaKafkaEvent, LambdaKafkaRecord } from '../../functions/stream-inference/event.js';
+import type { LambdaKafkaEvent, LambdaKafkaRecord } from '../../functions/stream-inference/inbound/event.js';
 
 export interface RecordSpec {
   topic?: string;

@@ -1,12 +1,8 @@
 import type { Protocol } from '../../functions/stream-inference/config.js';
-import {
-  BadRecordError,
-  FailureKind,
-  ModelFailedError,
-  TransientError,
-} from '../../functions/stream-inference/errors.js';
-import type { OutboundRecord, Publisher } from '../../functions/stream-inference/publisher.js';
-import type { ModelTransport } from '../../functions/stream-inference/transport/index.js';
+import { FailureKind, RecordFailure } from '../../functions/stream-inference/failures.js';
+import type { ModelTransport } from '../../functions/stream-inference/model/transport/index.js';
+import type { OutboundRecord } from '../../functions/stream-inference/outbound/output-records.js';
+import type { Publisher } from '../../functions/stream-inference/outbound/publisher.js';
 
 /**
  * A model that answers its protocol's response holding `{"echo": <request>}` (Seldon:
@@ -35,16 +31,16 @@ export class FakeModel implements ModelTransport {
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, Math.random() * this.delayMs));
     const text = body.toString('utf8');
     if (text.includes('"reject"')) {
-      throw new BadRecordError('model answered HTTP 400: rejected', {
+      throw new RecordFailure('model answered HTTP 400: rejected', {
         kind: FailureKind.modelRejected,
         status: 400,
       });
     }
     if (text.includes('"crash"'))
-      throw new ModelFailedError('model answered HTTP 500: boom', { status: 500 });
+      throw new RecordFailure('model answered HTTP 500: boom', { kind: FailureKind.modelError, status: 500 });
     if (text.includes('"down"') && this.#downLeft > 0) {
       this.#downLeft--;
-      throw new TransientError('model answered HTTP 503', {
+      throw new RecordFailure('model answered HTTP 503', {
         kind: FailureKind.modelUnavailable,
         status: 503,
       });
@@ -67,7 +63,7 @@ export class FakePublisher implements Publisher {
   fail = false;
 
   async publish(records: readonly OutboundRecord[]): Promise<void> {
-    if (this.fail) throw new TransientError('broker down', { kind: FailureKind.publish });
+    if (this.fail) throw new RecordFailure('broker down', { kind: FailureKind.publish });
     this.published.push(...records);
   }
 
@@ -102,7 +98,7 @@ export class RowModel implements ModelTransport {
           ? ((request.instances ?? request.inputs) as number[][])
           : request.data!.ndarray;
     if (rows.some((r) => r.some((x) => x < 0))) {
-      throw new BadRecordError('model answered HTTP 400: negative feature', {
+      throw new RecordFailure('model answered HTTP 400: negative feature', {
         kind: FailureKind.modelRejected,
         status: 400,
       });

@@ -48,11 +48,11 @@ export const loadStreamModules = async () => {
   vi.stubEnv('POWERTOOLS_LOG_LEVEL', process.env['POWERTOOLS_LOG_LEVEL'] ?? 'ERROR');
   vi.resetModules();
   const modules = {
-    stream: await import('../../functions/stream-inference/stream.js'),
+    stream: await import('../../functions/stream-inference/batch-handler.js'),
     config: await import('../../functions/stream-inference/config.js'),
-    transport: await import('../../functions/stream-inference/transport/index.js'),
-    publisher: await import('../../functions/stream-inference/publisher.js'),
-    protocols: await import('../../functions/stream-inference/protocols/index.js'),
+    transport: await import('../../functions/stream-inference/model/transport/index.js'),
+    publisher: await import('../../functions/stream-inference/outbound/publisher.js'),
+    protocols: await import('../../functions/stream-inference/model/protocols/index.js'),
   };
   vi.unstubAllEnvs();
   return modules;

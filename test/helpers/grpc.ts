@@ -3,7 +3,7 @@
  * generated descriptor), and the labels read back from each protocol's protobuf answer.
  */
 import type { Protocol } from '../../functions/stream-inference/config.js';
-import { protoRegistry } from '../../functions/stream-inference/protocols/protobuf.js';
+import { protoRegistry } from '../../functions/stream-inference/model/protocols/protobuf.js';
 
 /** The request and response message of each protocol, as named in the `proto-name` header. */
 export const GRPC_NAMES = {

@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { vi } from 'vitest';
-import type { LambdaKafkaEvent, LambdaKafkaRecord } from '../../functions/stream-inference/event.js';
-import type { KafkaBatchResponse } from '../../functions/stream-inference/outcome.js';
+import type { KafkaBatchResponse } from '../../functions/stream-inference/batch/outcomes.js';
+import type { LambdaKafkaEvent, LambdaKafkaRecord } from '../../functions/stream-inference/inbound/event.js';
 import type { KafkaRecord } from './kafka.js';
 
 export const CLUSTER_ARN =

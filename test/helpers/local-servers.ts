@@ -5,7 +5,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach } from 'vitest';
-import type { MskInferenceError } from '../../functions/stream-inference/errors.js';
+import type { RecordFailure } from '../../functions/stream-inference/failures.js';
 
 /**
  * Registers an `afterEach` that runs every closer a test pushed, and returns the list to push to.
@@ -44,10 +44,10 @@ export const listen = async (
  * @example
  * const error = await refusal(transport.infer(body));
  */
-export const refusal = (call: Promise<unknown>): Promise<MskInferenceError> =>
+export const refusal = (call: Promise<unknown>): Promise<RecordFailure> =>
   call.then(
     () => {
       throw new Error('the call succeeded');
     },
-    (error: unknown) => error as MskInferenceError,
+    (error: unknown) => error as RecordFailure,
   );

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Protocol, Transport } from '../../functions/stream-inference/config.js';
-import type { LambdaKafkaEvent } from '../../functions/stream-inference/event.js';
+import type { LambdaKafkaEvent } from '../../functions/stream-inference/inbound/event.js';
 import { type Bundle, handlerBundle } from '../../scripts/local/bundle.js';
 import { sampleEnvFile, sampleEventFile } from '../../scripts/local/generate-samples.js';
 import { IRIS_SAMPLES, labelsOf, SPECIES } from '../../scripts/local/samples.js';

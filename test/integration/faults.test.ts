@@ -1,7 +1,7 @@
 import { createServer, request, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Publisher } from '../../functions/stream-inference/publisher.js';
-import type { ModelTransport } from '../../functions/stream-inference/transport/index.js';
+import type { ModelTransport } from '../../functions/stream-inference/model/transport/index.js';
+import type { Publisher } from '../../functions/stream-inference/outbound/publisher.js';
 import {
   createdTopics,
   envFor,

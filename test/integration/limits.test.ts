@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { createStream, type Stream } from '../../functions/stream-inference/batch-handler.js';
 import { loadConfig } from '../../functions/stream-inference/config.js';
-import { createStream, type Stream } from '../../functions/stream-inference/stream.js';
-import type { ModelTransport } from '../../functions/stream-inference/transport/index.js';
+import type { ModelTransport } from '../../functions/stream-inference/model/transport/index.js';
 import { account, describeBooks, header } from '../helpers/accounting.js';
 import { restRequest } from '../helpers/iris.js';
 import {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Publisher } from '../../functions/stream-inference/publisher.js';
+import type { Publisher } from '../../functions/stream-inference/outbound/publisher.js';
 import {
   createdTopics,
   envFor,

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../functions/stream-inference/config.js';
-import { KafkaPublisher } from '../../functions/stream-inference/publisher.js';
+import { KafkaPublisher } from '../../functions/stream-inference/outbound/publisher.js';
 import { brokers, closeKafkaHelpers, createTopics, readToEnd, uniqueTopic } from '../helpers/kafka.js';
 
 const publishers: KafkaPublisher[] = [];
@@ -91,7 +91,7 @@ describe('KafkaPublisher on a real broker', () => {
       .publish([{ topic: 'b', key: null, value: Buffer.from('x'), headers: {} }], Date.now() + 2_000)
       .catch((e: unknown) => e);
 
-    expect(error).toMatchObject({ name: 'TransientError', retriable: true, kind: 'publish' });
+    expect(error).toMatchObject({ name: 'RecordFailure', policy: 'retry', kind: 'publish' });
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 });

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeMessage, protoRegistry } from '../../functions/stream-inference/protocols/protobuf.js';
+import { decodeMessage, protoRegistry } from '../../functions/stream-inference/model/protocols/protobuf.js';
 import { listValue } from '../helpers/grpc.js';
 import { repoRoot } from '../helpers/models.js';
 

@@ -6,9 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { CompressionTypes, Kafka, logLevel, type Message, Partitioners } from 'kafkajs';
+import { createStream } from '../../../functions/stream-inference/batch-handler.js';
 import { loadConfig } from '../../../functions/stream-inference/config.js';
-import { decodeEvent, sourceOf } from '../../../functions/stream-inference/event.js';
-import { createStream } from '../../../functions/stream-inference/stream.js';
+import { decodeEvent, sourceOf } from '../../../functions/stream-inference/inbound/event.js';
 import { lambdaContext } from '../../local/context.js';
 import { directHttp } from '../direct.js';
 import { interleave, perSecond } from '../stats.js';

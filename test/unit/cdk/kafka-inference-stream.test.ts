@@ -6,7 +6,7 @@ import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { MetricName } from '../../../functions/stream-inference/telemetry.js';
+import { METRICS } from '../../../functions/stream-inference/contract.js';
 import { EventPollers } from '../../../lib/event-pollers.js';
 import { KafkaInferenceStream } from '../../../lib/kafka-inference-stream.js';
 import { STREAM_METRICS } from '../../../lib/monitoring.js';
@@ -191,7 +191,7 @@ describe('KafkaInferenceStream monitoring', () => {
     const { template } = synth({ clusterArn: CLUSTER_ARN });
     // THEN the handler's ModelUnauthorized count, in its namespace and service, alarms at 1 in 5 minutes
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: MetricName.modelUnauthorized,
+      MetricName: METRICS.modelUnauthorized,
       Namespace: 'MskInference',
       Dimensions: [{ Name: 'service', Value: 'Iris' }],
       Statistic: 'Sum',
@@ -227,7 +227,7 @@ describe('KafkaInferenceStream monitoring', () => {
 
   it('alarms on the metric names the handler emits', () => {
     // THEN lib's list is telemetry.ts's MetricName, so no alarm watches a metric nobody writes
-    expect([...STREAM_METRICS].sort()).toEqual(Object.values(MetricName).sort());
+    expect([...STREAM_METRICS].sort()).toEqual(Object.values(METRICS).sort());
   });
 });
 

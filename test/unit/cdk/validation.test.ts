@@ -96,9 +96,14 @@ describe('KafkaInferenceStream validation errors name the prop', () => {
       /modelName is required for protocol tensorflow/,
     ],
     [
-      'the same topic twice',
+      'an output topic that is the input topic (a loop)',
       { outputTopic: 'in' },
-      /errorTopic inputTopic, outputTopic and errorTopic must be three different topics/,
+      /outputTopic is the input topic 'in': every prediction would come back as a request \(a loop\)/,
+    ],
+    [
+      'an error topic that is the output topic',
+      { errorTopic: 'out' },
+      /errorTopic is the output topic 'out': consumers would read error records as predictions/,
     ],
     ['a bad topic name', { outputTopic: 'out put' }, /outputTopic 'out put' is not a Kafka topic name/],
     [

@@ -6,7 +6,7 @@
  * README says where each comes from and what was changed).
  */
 import { describe, expect, it } from 'vitest';
-import { decodeEvent } from '../../../functions/stream-inference/event.js';
+import { decodeEvent } from '../../../functions/stream-inference/inbound/event.js';
 import {
   buildEvent,
   ENVELOPE_BYTES,

@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../functions/stream-inference/config.js';
-import { decodeEvent, type LambdaKafkaEvent } from '../../../functions/stream-inference/event.js';
-import { codecFor } from '../../../functions/stream-inference/protocols/index.js';
-import { requestPreparer } from '../../../functions/stream-inference/request.js';
+import { decodeEvent, type LambdaKafkaEvent } from '../../../functions/stream-inference/inbound/event.js';
+import { requestPreparer } from '../../../functions/stream-inference/inbound/request-check.js';
+import { codecFor } from '../../../functions/stream-inference/model/protocols/index.js';
 import { parseEnvVars } from '../../../scripts/local/env-file.js';
 import { formatEvent } from '../../../scripts/local/event.js';
 import { generateEvent } from '../../../scripts/local/generate-event.js';

@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { codecFor } from '../../../functions/stream-inference/protocols/index.js';
-import { protoRegistry } from '../../../functions/stream-inference/protocols/protobuf.js';
+import { codecFor } from '../../../functions/stream-inference/model/protocols/index.js';
+import { protoRegistry } from '../../../functions/stream-inference/model/protocols/protobuf.js';
 import { compileDescriptor, GENERATED_FILE, renderDescriptor } from '../../../scripts/generate-protos.js';
 
 const PROTOCOLS = ['seldon', 'tensorflow', 'v2'] as const;

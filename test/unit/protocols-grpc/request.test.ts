@@ -5,14 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadConfig, type Protocol } from '../../../functions/stream-inference/config.js';
-import { BadRecordError } from '../../../functions/stream-inference/errors.js';
-import type { InputRecord } from '../../../functions/stream-inference/event.js';
-import { codecFor } from '../../../functions/stream-inference/protocols/index.js';
+import { RecordFailure } from '../../../functions/stream-inference/failures.js';
+import type { InputRecord } from '../../../functions/stream-inference/inbound/event.js';
 import {
   loadRequestPreparer,
   type RequestPreparer,
   requestPreparer,
-} from '../../../functions/stream-inference/request.js';
+} from '../../../functions/stream-inference/inbound/request-check.js';
+import { codecFor } from '../../../functions/stream-inference/model/protocols/index.js';
 import { encodeMessage, GRPC_NAMES, grpcIrisBytes } from '../../helpers/grpc.js';
 
 const ROWS = [
@@ -48,12 +48,12 @@ const preparerFor = (protocol: Protocol): Promise<RequestPreparer> => {
   return loadRequestPreparer(config, codecFor(config.model.protocol));
 };
 
-/** The BadRecordError a check throws, to assert on its kind and reason. */
-const refusal = (prepare: RequestPreparer, r: InputRecord): BadRecordError => {
+/** The failure a check throws, to assert on its kind and reason. */
+const refusal = (prepare: RequestPreparer, r: InputRecord): RecordFailure => {
   try {
     prepare(r);
   } catch (error) {
-    if (error instanceof BadRecordError) return error;
+    if (error instanceof RecordFailure) return error;
     throw error;
   }
   throw new Error('the record was accepted');
@@ -85,7 +85,7 @@ describe.each(PROTOCOLS)('gRPC records of protocol %s', (protocol) => {
 
     // Assess
     expect(error.kind).toBe('unknown-proto-name');
-    expect(error.retriable).toBe(false);
+    expect(error.policy).toBe('dead-letter');
     expect(error.message).toBe(
       `gRPC record has no 'proto-name' header naming its message; accepted: ${accepted}`,
     );

@@ -5,9 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadConfig, type Protocol } from '../../../functions/stream-inference/config.js';
-import { BadRecordError } from '../../../functions/stream-inference/errors.js';
-import { codecFor } from '../../../functions/stream-inference/protocols/index.js';
-import { loadRequestPreparer, type RequestPreparer } from '../../../functions/stream-inference/request.js';
+import { RecordFailure } from '../../../functions/stream-inference/failures.js';
+import {
+  loadRequestPreparer,
+  type RequestPreparer,
+} from '../../../functions/stream-inference/inbound/request-check.js';
+import { codecFor } from '../../../functions/stream-inference/model/protocols/index.js';
 import { encodeMessage, GRPC_NAMES, grpcIrisRequest, listValue } from '../../helpers/grpc.js';
 
 const ROW = [5.1, 3.5, 1.4, 0.2];
@@ -45,7 +48,7 @@ const refusalOf = async (protocol: Protocol, message: Record<string, unknown>): 
   try {
     await prepareAs(protocol, message);
   } catch (error) {
-    if (!(error instanceof BadRecordError)) throw error;
+    if (!(error instanceof RecordFailure)) throw error;
     expect(error.kind).toBe('shape');
     return error.message;
   }

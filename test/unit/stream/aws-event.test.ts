@@ -4,7 +4,7 @@
  * encoder.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeEvent } from '../../../functions/stream-inference/event.js';
+import { decodeEvent } from '../../../functions/stream-inference/inbound/event.js';
 import { AwsEventFixture, awsEvent, recordsOf } from '../../helpers/aws-fixtures.js';
 
 /** "headerValue": the bytes `[104, 101, 97, ...]` every fixture carries under `headerKey`. */

@@ -4,9 +4,9 @@
  * as Lambda reads it.
  */
 import { describe, expect, it } from 'vitest';
+import { createStream } from '../../../functions/stream-inference/batch-handler.js';
 import { loadConfig } from '../../../functions/stream-inference/config.js';
-import type { LambdaKafkaEvent } from '../../../functions/stream-inference/event.js';
-import { createStream } from '../../../functions/stream-inference/stream.js';
+import type { LambdaKafkaEvent } from '../../../functions/stream-inference/inbound/event.js';
 import { settle, spansOf } from '../../../scripts/local/settle.js';
 import {
   AwsEventFixture,

@@ -1,13 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
-import { type BrokerLookup, pinBrokers } from '../../../functions/stream-inference/brokers.js';
 import { loadConfig } from '../../../functions/stream-inference/config.js';
 import {
   ConfigError,
   EventSourceMismatchError,
   FailureKind,
-  TransientError,
-} from '../../../functions/stream-inference/errors.js';
-import { type DecodedEvent, decodeEvent } from '../../../functions/stream-inference/event.js';
+  RecordFailure,
+} from '../../../functions/stream-inference/failures.js';
+import { type DecodedEvent, decodeEvent } from '../../../functions/stream-inference/inbound/event.js';
+import { type BrokerLookup, pinBrokers } from '../../../functions/stream-inference/inbound/event-source.js';
 import { logger } from '../../../functions/stream-inference/telemetry.js';
 import { mskEvent } from '../../helpers/factories.js';
 
@@ -91,7 +91,7 @@ describe('pinBrokers with MSK_CLUSTER_ARN (brokers looked up from the cluster)',
     // Prepare
     const lookup = vi
       .fn<BrokerLookup>()
-      .mockRejectedValueOnce(new TransientError('throttled', { kind: FailureKind.publish }))
+      .mockRejectedValueOnce(new RecordFailure('throttled', { kind: FailureKind.publish }))
       .mockResolvedValueOnce(IAM_LISTENER);
     const pinning = pinBrokers(kafka({ MSK_CLUSTER_ARN: ARN, KAFKA_AUTH: 'iam' }), lookup);
 
@@ -105,7 +105,7 @@ describe('pinBrokers with MSK_CLUSTER_ARN (brokers looked up from the cluster)',
 
   it('reports a lookup that keeps failing as transient, and looks up again next time', async () => {
     // Prepare
-    const down = new TransientError('GetBootstrapBrokers failed (ServiceUnavailableException)', {
+    const down = new RecordFailure('GetBootstrapBrokers failed (ServiceUnavailableException)', {
       kind: FailureKind.publish,
     });
     const lookup = vi.fn<BrokerLookup>().mockRejectedValueOnce(down).mockRejectedValueOnce(down);
@@ -133,7 +133,7 @@ describe('pinBrokers with MSK_CLUSTER_ARN (brokers looked up from the cluster)',
   it('gives up on a hanging lookup at the deadline, as a transient fault', async () => {
     const pinning = pinBrokers(kafka({ MSK_CLUSTER_ARN: ARN }), () => new Promise(() => undefined));
 
-    await expect(pinning.brokersFor(event(), Date.now() + 50)).rejects.toThrow(TransientError);
+    await expect(pinning.brokersFor(event(), Date.now() + 50)).rejects.toThrow(RecordFailure);
   });
 });
 

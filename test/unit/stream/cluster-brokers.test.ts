@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { listenerFor, lookupBootstrapBrokers } from '../../../functions/stream-inference/cluster-brokers.js';
-import { ConfigError, TransientError } from '../../../functions/stream-inference/errors.js';
+import { ConfigError, RecordFailure } from '../../../functions/stream-inference/failures.js';
+import {
+  listenerFor,
+  lookupBootstrapBrokers,
+} from '../../../functions/stream-inference/outbound/cluster-brokers.js';
 import { type FakeKafkaApi, kafkaApiEnv, startFakeKafkaApi } from '../../helpers/kafka-api.js';
 
 const ARN = 'arn:aws:kafka:us-east-1:123456789012:cluster/demo/abcd1234-ab12-cd34-ef56-abcdef123456-1';
@@ -90,7 +93,7 @@ describe('lookupBootstrapBrokers (GetBootstrapBrokers through AWS_ENDPOINT_URL_K
     const lookup = lookupBootstrapBrokers(ARN, { auth: 'iam', tls: true });
 
     // Assess
-    await expect(lookup).rejects.toThrow(TransientError);
+    await expect(lookup).rejects.toThrow(RecordFailure);
     await expect(lookup).rejects.toThrow(/GetBootstrapBrokers failed \(ServiceUnavailableException\)/);
     expect(api.requests).toHaveLength(3);
   });

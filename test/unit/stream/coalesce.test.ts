@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { createStream } from '../../../functions/stream-inference/batch-handler.js';
 import { loadConfig, type Protocol } from '../../../functions/stream-inference/config.js';
-import { createStream } from '../../../functions/stream-inference/stream.js';
 import { lambdaContext, mskEvent, type RecordSpec } from '../../helpers/factories.js';
 import { FakePublisher, RowModel } from '../../helpers/fakes.js';
 import { restRequest } from '../../helpers/iris.js';

@@ -66,7 +66,15 @@ describe('loadConfig', () => {
     [{ KAFKA_OUTPUT_TOPIC: undefined }, /^KAFKA_OUTPUT_TOPIC: is required/],
     [
       { KAFKA_OUTPUT_TOPIC: 'in' },
-      /^KAFKA_OUTPUT_TOPIC: input, output and error topics must be three different/,
+      /^KAFKA_OUTPUT_TOPIC: is the input topic 'in': every prediction would come back as a request \(a loop\)$/,
+    ],
+    [
+      { KAFKA_ERROR_TOPIC: 'out' },
+      /^KAFKA_ERROR_TOPIC: is the output topic 'out': consumers would read error records as predictions$/,
+    ],
+    [
+      { KAFKA_ERROR_TOPIC: 'in' },
+      /^KAFKA_ERROR_TOPIC: is the input topic 'in': every bad record would come back/,
     ],
     [{ KAFKA_INPUT_TOPIC: 'bad topic' }, /^KAFKA_INPUT_TOPIC: 'bad topic' is not a Kafka topic name/],
     [{ KAFKA_INPUT_TOPIC: undefined }, /^KAFKA_ERROR_TOPIC: is required when KAFKA_INPUT_TOPIC is not set/],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeEvent } from '../../../functions/stream-inference/event.js';
+import { decodeEvent } from '../../../functions/stream-inference/inbound/event.js';
 import { mskEvent } from '../../helpers/factories.js';
 
 describe('decodeEvent', () => {

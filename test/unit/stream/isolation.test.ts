@@ -1,15 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { jsonAnswerCheck } from '../../../functions/stream-inference/answer.js';
+import { processBatch } from '../../../functions/stream-inference/batch/process-batch.js';
+import { createStream } from '../../../functions/stream-inference/batch-handler.js';
 import type { Protocol } from '../../../functions/stream-inference/config.js';
-import type { LambdaKafkaEvent } from '../../../functions/stream-inference/event.js';
-import { decodeEvent } from '../../../functions/stream-inference/event.js';
-import { processBatch } from '../../../functions/stream-inference/pipeline.js';
-import { codecFor } from '../../../functions/stream-inference/protocols/index.js';
-import { type RecordBuilder, recordBuilder } from '../../../functions/stream-inference/records.js';
-import { requestPreparer } from '../../../functions/stream-inference/request.js';
-import { createStream } from '../../../functions/stream-inference/stream.js';
-import { TimeoutBudget } from '../../../functions/stream-inference/timeouts.js';
-import type { ModelTransport } from '../../../functions/stream-inference/transport/index.js';
+import type { LambdaKafkaEvent } from '../../../functions/stream-inference/inbound/event.js';
+import { decodeEvent } from '../../../functions/stream-inference/inbound/event.js';
+import { requestPreparer } from '../../../functions/stream-inference/inbound/request-check.js';
+import { jsonAnswerCheck } from '../../../functions/stream-inference/model/answer-check.js';
+import { codecFor } from '../../../functions/stream-inference/model/protocols/index.js';
+import { TimeoutBudget } from '../../../functions/stream-inference/model/timeout-budget.js';
+import type { ModelTransport } from '../../../functions/stream-inference/model/transport/index.js';
+import {
+  type RecordBuilder,
+  recordBuilder,
+} from '../../../functions/stream-inference/outbound/output-records.js';
 import { lambdaContext, mskEvent, type RecordSpec, testConfig } from '../../helpers/factories.js';
 import { FakeModel, FakePublisher, RowModel } from '../../helpers/fakes.js';
 import { restRequest } from '../../helpers/iris.js';
@@ -264,7 +267,7 @@ describe('a failure inside the function is that record’s fate', () => {
     });
 
     // Assess
-    expect(outcomes.map((o) => o.status)).toEqual(['published', 'dead-lettered', 'published']);
+    expect(outcomes.map((o) => o.fate)).toEqual(['published', 'dead-lettered', 'published']);
     const [err] = publisher.on('err');
     expect(String(own(err!, 'msk-inference-error-kind'))).toBe('internal');
     expect(String(own(err!, 'msk-inference-error'))).toMatch(/output record.*RangeError$/);

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { BadRecordError, FailureKind } from '../../../functions/stream-inference/errors.js';
-import type { InputRecord } from '../../../functions/stream-inference/event.js';
-import { codecFor } from '../../../functions/stream-inference/protocols/index.js';
-import { chunkBySize, type OutboundRecord } from '../../../functions/stream-inference/publisher.js';
-import { recordBuilder, recordBytes } from '../../../functions/stream-inference/records.js';
-import { createStream } from '../../../functions/stream-inference/stream.js';
+import { createStream } from '../../../functions/stream-inference/batch-handler.js';
+import { FailureKind, RecordFailure } from '../../../functions/stream-inference/failures.js';
+import type { InputRecord } from '../../../functions/stream-inference/inbound/event.js';
+import { codecFor } from '../../../functions/stream-inference/model/protocols/index.js';
+import type { OutboundRecord } from '../../../functions/stream-inference/outbound/output-records.js';
+import { recordBuilder } from '../../../functions/stream-inference/outbound/output-records.js';
+import { chunkBySize } from '../../../functions/stream-inference/outbound/publisher.js';
+import { recordBytes } from '../../../functions/stream-inference/outbound/record-size.js';
 import { lambdaContext, mskEvent, testConfig } from '../../helpers/factories.js';
 import { FakeModel, FakePublisher } from '../../helpers/fakes.js';
 
@@ -20,7 +22,7 @@ const input = (value: Buffer | null, headers: Record<string, Buffer> = {}, key =
   headers: Object.entries(headers).map(([name, v]) => ({ name, value: v })),
 });
 
-const bad = new BadRecordError('value is not JSON', { kind: FailureKind.decode });
+const bad = new RecordFailure('value is not JSON', { kind: FailureKind.decode });
 const str = (v: unknown) => (v === undefined ? undefined : String(v));
 
 describe('error records always fit MAX_RECORD_BYTES', () => {
@@ -71,7 +73,7 @@ describe('error records always fit MAX_RECORD_BYTES', () => {
     // Act
     const out = build.error(
       input(Buffer.from('x')),
-      new BadRecordError('r'.repeat(50_000), { kind: FailureKind.shape }),
+      new RecordFailure('r'.repeat(50_000), { kind: FailureKind.shape }),
     );
 
     // Assess

@@ -7,12 +7,12 @@ import {
   type sendUnaryData,
 } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { jsonAnswerCheck } from '../../../functions/stream-inference/answer.js';
+import { createStream, type Stream } from '../../../functions/stream-inference/batch-handler.js';
 import { loadConfig, type ModelConfig, type Protocol } from '../../../functions/stream-inference/config.js';
-import { ModelFailedError, type MskInferenceError } from '../../../functions/stream-inference/errors.js';
-import { codecFor } from '../../../functions/stream-inference/protocols/index.js';
-import { createStream, type Stream } from '../../../functions/stream-inference/stream.js';
-import { LambdaTransport } from '../../../functions/stream-inference/transport/lambda.js';
+import type { RecordFailure } from '../../../functions/stream-inference/failures.js';
+import { jsonAnswerCheck } from '../../../functions/stream-inference/model/answer-check.js';
+import { codecFor } from '../../../functions/stream-inference/model/protocols/index.js';
+import { LambdaTransport } from '../../../functions/stream-inference/model/transport/lambda.js';
 import { lambdaContext, mskEvent, type RecordSpec, testConfig } from '../../helpers/factories.js';
 import { FakePublisher, RowModel } from '../../helpers/fakes.js';
 import { encodeMessage, GRPC_NAMES, grpcIrisBytes, listValue } from '../../helpers/grpc.js';
@@ -274,14 +274,14 @@ describe('the answer check itself', () => {
       try {
         check(Buffer.from(BAD_BODIES['an HTML page']));
       } catch (e) {
-        return e as MskInferenceError;
+        return e as RecordFailure;
       }
       throw new Error('the check passed');
     })();
 
     // Assess
-    expect(error).toBeInstanceOf(ModelFailedError);
-    expect(error).toMatchObject({ kind: 'model-error', retriable: true });
+    expect(error.kind).toBe('model-error');
+    expect(error).toMatchObject({ kind: 'model-error', policy: 'judge' });
     expect(error.message).not.toContain(MARKER);
     expect(error.detail).toContain(MARKER);
   });

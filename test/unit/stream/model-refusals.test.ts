@@ -3,15 +3,9 @@ import type { RequestListener } from 'node:http';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { Server as GrpcServer, ServerCredentials, type sendUnaryData, status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import {
-  ModelNotFoundError,
-  ModelUnauthorizedError,
-  SuspectRecordError,
-  TransientError,
-} from '../../../functions/stream-inference/errors.js';
-import { GrpcTransport } from '../../../functions/stream-inference/transport/grpc.js';
-import { HttpTransport } from '../../../functions/stream-inference/transport/http.js';
-import { LambdaTransport } from '../../../functions/stream-inference/transport/lambda.js';
+import { GrpcTransport } from '../../../functions/stream-inference/model/transport/grpc.js';
+import { HttpTransport } from '../../../functions/stream-inference/model/transport/http.js';
+import { LambdaTransport } from '../../../functions/stream-inference/model/transport/lambda.js';
 import { closeAfterEach, listen as listenOn, refusal } from '../../helpers/local-servers.js';
 
 /**
@@ -99,9 +93,9 @@ describe('a model that asks to be called later', () => {
       const error = await refusal(transport.infer(Buffer.from('{}')));
 
       // Assess
-      expect(error).toBeInstanceOf(TransientError);
-      expect(error).not.toBeInstanceOf(SuspectRecordError);
-      expect(error).toMatchObject({ kind: 'model-unavailable', retriable: true, status: code });
+      expect(error.policy).not.toBe('dead-letter');
+      expect(error.policy).toBe('retry');
+      expect(error).toMatchObject({ kind: 'model-unavailable', policy: 'retry', status: code });
     },
   );
 
@@ -113,7 +107,7 @@ describe('a model that asks to be called later', () => {
     const error = await refusal(transport.infer(Buffer.from('{}')));
 
     // Assess
-    expect(error).toMatchObject({ kind: 'model-rejected', retriable: false, status: 400 });
+    expect(error).toMatchObject({ kind: 'model-rejected', policy: 'dead-letter', status: 400 });
   });
 });
 
@@ -128,9 +122,9 @@ describe('a model that refuses the credentials', () => {
       const error = await refusal(transport.infer(Buffer.from('{}')));
 
       // Assess
-      expect(error).toBeInstanceOf(ModelUnauthorizedError);
-      expect(error).not.toBeInstanceOf(SuspectRecordError);
-      expect(error).toMatchObject({ kind: 'model-unauthorized', retriable: true, status: code });
+      expect(error.kind).toBe('model-unauthorized');
+      expect(error.policy).toBe('retry');
+      expect(error).toMatchObject({ kind: 'model-unauthorized', policy: 'retry', status: code });
       expect(error.message).toMatch(new RegExp(`^model answered HTTP ${code} \\(a body of \\d+ bytes\\)$`));
     },
   );
@@ -146,8 +140,8 @@ describe('a model that refuses the credentials', () => {
     const error = await refusal(transport.infer(Buffer.from('x')));
 
     // Assess
-    expect(error).toBeInstanceOf(ModelUnauthorizedError);
-    expect(error).toMatchObject({ kind: 'model-unauthorized', retriable: true, status: code });
+    expect(error.kind).toBe('model-unauthorized');
+    expect(error).toMatchObject({ kind: 'model-unauthorized', policy: 'retry', status: code });
     expect(error.message).toBe(`model answered gRPC ${name} (${code})`);
   });
 });
@@ -161,8 +155,8 @@ describe('a model that does not serve what was asked', () => {
     const error = await refusal(transport.infer(Buffer.from('{}')));
 
     // Assess
-    expect(error).toBeInstanceOf(ModelNotFoundError);
-    expect(error).toBeInstanceOf(SuspectRecordError);
+    expect(error.kind).toBe('model-not-found');
+    expect(error.policy).toBe('judge');
     expect(error).toMatchObject({ kind: 'model-not-found', status: 404 });
   });
 
@@ -174,7 +168,7 @@ describe('a model that does not serve what was asked', () => {
     const error = await refusal(transport.infer(Buffer.from('x')));
 
     // Assess
-    expect(error).toBeInstanceOf(ModelNotFoundError);
+    expect(error.kind).toBe('model-not-found');
     expect(error).toMatchObject({ kind: 'model-not-found', status: status.NOT_FOUND });
     expect(error.message).toBe(`model answered gRPC NOT_FOUND (${status.NOT_FOUND})`);
   });
@@ -202,7 +196,7 @@ describe('a model hosted in Lambda', () => {
       const error = await refusal(transport.infer(Buffer.from('{}')));
 
       // Assess
-      expect(error).toBeInstanceOf(ModelUnauthorizedError);
+      expect(error.kind).toBe('model-unauthorized');
       expect(error.message).toBe(`Lambda invoke failed (${errorType})`);
       expect(error.detail).toContain('planted message');
     },
@@ -218,9 +212,9 @@ describe('a model hosted in Lambda', () => {
       const error = await refusal(transport.infer(Buffer.from('{}')));
 
       // Assess
-      expect(error).toBeInstanceOf(TransientError);
-      expect(error).not.toBeInstanceOf(SuspectRecordError);
-      expect(error).toMatchObject({ kind: 'model-unavailable', retriable: true });
+      expect(error.policy).not.toBe('dead-letter');
+      expect(error.policy).toBe('retry');
+      expect(error).toMatchObject({ kind: 'model-unavailable', policy: 'retry' });
     },
   );
 

@@ -3,10 +3,10 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { Server as GrpcServer, ServerCredentials, type sendUnaryData, status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { FailureKind } from '../../../functions/stream-inference/errors.js';
-import { GrpcTransport } from '../../../functions/stream-inference/transport/grpc.js';
-import { HttpTransport } from '../../../functions/stream-inference/transport/http.js';
-import { LambdaTransport } from '../../../functions/stream-inference/transport/lambda.js';
+import { FailureKind } from '../../../functions/stream-inference/failures.js';
+import { GrpcTransport } from '../../../functions/stream-inference/model/transport/grpc.js';
+import { HttpTransport } from '../../../functions/stream-inference/model/transport/http.js';
+import { LambdaTransport } from '../../../functions/stream-inference/model/transport/lambda.js';
 import { closeAfterEach, refusal } from '../../helpers/local-servers.js';
 
 const MARKER = 'REPLY-MARKER-c41d';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../functions/stream-inference/config.js';
-import { parseJsonObject } from '../../../functions/stream-inference/protocols/json.js';
-import { seldon } from '../../../functions/stream-inference/protocols/seldon.js';
-import { tensorflow } from '../../../functions/stream-inference/protocols/tensorflow.js';
-import { v2 } from '../../../functions/stream-inference/protocols/v2.js';
+import { parseJsonObject } from '../../../functions/stream-inference/model/protocols/json.js';
+import { seldon } from '../../../functions/stream-inference/model/protocols/seldon.js';
+import { tensorflow } from '../../../functions/stream-inference/model/protocols/tensorflow.js';
+import { v2 } from '../../../functions/stream-inference/model/protocols/v2.js';
 
 const model = (env: Record<string, string> = {}) =>
   loadConfig({

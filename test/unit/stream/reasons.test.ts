@@ -1,20 +1,20 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createStream } from '../../../functions/stream-inference/batch-handler.js';
 import { loadConfig } from '../../../functions/stream-inference/config.js';
+import { HEADERS } from '../../../functions/stream-inference/contract.js';
 import {
-  BadRecordError,
   ConfigError,
   FailureKind,
-  type MskInferenceError,
-  RetryBudgetExhaustedError,
-} from '../../../functions/stream-inference/errors.js';
-import type { InputRecord } from '../../../functions/stream-inference/event.js';
-import { connectionOptions } from '../../../functions/stream-inference/kafka-auth.js';
-import { codecFor } from '../../../functions/stream-inference/protocols/index.js';
-import { KafkaPublisher } from '../../../functions/stream-inference/publisher.js';
+  outOfTime,
+  RecordFailure,
+} from '../../../functions/stream-inference/failures.js';
+import type { InputRecord } from '../../../functions/stream-inference/inbound/event.js';
+import { requestPreparer } from '../../../functions/stream-inference/inbound/request-check.js';
+import { codecFor } from '../../../functions/stream-inference/model/protocols/index.js';
+import { connectionOptions } from '../../../functions/stream-inference/outbound/kafka-auth.js';
+import { recordBuilder } from '../../../functions/stream-inference/outbound/output-records.js';
+import { KafkaPublisher } from '../../../functions/stream-inference/outbound/publisher.js';
 import { MAX_REASON_CHARS } from '../../../functions/stream-inference/reason.js';
-import { Headers, recordBuilder } from '../../../functions/stream-inference/records.js';
-import { requestPreparer } from '../../../functions/stream-inference/request.js';
-import { createStream } from '../../../functions/stream-inference/stream.js';
 import { logger } from '../../../functions/stream-inference/telemetry.js';
 import { lambdaContext, mskEvent } from '../../helpers/factories.js';
 import { FakePublisher } from '../../helpers/fakes.js';
@@ -45,11 +45,11 @@ const record = (value: string, headers: Record<string, string> = {}): InputRecor
   headers: Object.entries(headers).map(([name, v]) => ({ name, value: Buffer.from(v) })),
 });
 
-const refusal = (config: ReturnType<typeof loadConfig>, r: InputRecord): MskInferenceError => {
+const refusal = (config: ReturnType<typeof loadConfig>, r: InputRecord): RecordFailure => {
   try {
     requestPreparer(config, codecFor(config.model.protocol))(r);
   } catch (error) {
-    return error as MskInferenceError;
+    return error as RecordFailure;
   }
   throw new Error('the record was accepted');
 };
@@ -79,7 +79,7 @@ describe('the reason of a refused record', () => {
     // Act
     const error = refusal(config, record(value));
     const header = String(
-      recordBuilder(config, codecFor('v2')).error(record(value), error).headers[Headers.error],
+      recordBuilder(config, codecFor('v2')).error(record(value), error).headers[HEADERS.error],
     );
 
     // Assess
@@ -93,7 +93,7 @@ describe('the reason of a refused record', () => {
 
   it('caps any reason at MAX_REASON_CHARS', () => {
     // Act
-    const error = new BadRecordError('y'.repeat(10_000), { kind: FailureKind.shape });
+    const error = new RecordFailure('y'.repeat(10_000), { kind: FailureKind.shape });
 
     // Assess
     expect(error.message).toHaveLength(MAX_REASON_CHARS);
@@ -101,7 +101,7 @@ describe('the reason of a refused record', () => {
 
   it("names a foreign error's class, not its message, when the retry budget runs out", () => {
     // Act
-    const error = new RetryBudgetExhaustedError(3, new TypeError(`cannot read ${MARKER}`));
+    const error = outOfTime(3, new TypeError(`cannot read ${MARKER}`));
 
     // Assess
     expect(error.message).toBe('gave up after 3 attempt(s): TypeError');
@@ -167,7 +167,7 @@ describe('the Kafka secret', () => {
     // Act
     const error = (await publisher
       .publish([out], Date.now() + 5_000)
-      .catch((e: unknown) => e)) as MskInferenceError;
+      .catch((e: unknown) => e)) as RecordFailure;
     await Promise.all([publisher.close(), sm.close()]);
 
     // Assess

@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createStream, type Stream } from '../../../functions/stream-inference/stream.js';
-import { MetricName, metrics } from '../../../functions/stream-inference/telemetry.js';
+import { createStream, type Stream } from '../../../functions/stream-inference/batch-handler.js';
+import { METRICS } from '../../../functions/stream-inference/contract.js';
+import { metrics } from '../../../functions/stream-inference/telemetry.js';
 import { lambdaContext, mskEvent, type RecordSpec, testConfig } from '../../helpers/factories.js';
 import { FakePublisher } from '../../helpers/fakes.js';
 
@@ -78,7 +79,7 @@ describe('a model that refuses the function’s credentials (HTTP 401)', () => {
     for (const response of responses) expect(response).toEqual(heldBack);
     expect(publisher.published).toEqual([]);
     // The first record of each partition, per invocation: what the ModelUnauthorized alarm sums.
-    const counted = addMetric.mock.calls.filter(([name]) => name === MetricName.modelUnauthorized);
+    const counted = addMetric.mock.calls.filter(([name]) => name === METRICS.modelUnauthorized);
     expect(counted.map(([, unit, value]) => [unit, value])).toEqual([
       ['Count', 2],
       ['Count', 2],

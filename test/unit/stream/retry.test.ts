@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  BadRecordError,
-  FailureKind,
-  ModelUnauthorizedError,
-  TransientError,
-} from '../../../functions/stream-inference/errors.js';
-import { withRetry } from '../../../functions/stream-inference/retry.js';
+import { FailureKind, RecordFailure } from '../../../functions/stream-inference/failures.js';
+import { withRetry } from '../../../functions/stream-inference/model/retry.js';
 
-const transient = () => new TransientError('down', { kind: FailureKind.modelUnavailable });
+const transient = () => new RecordFailure('down', { kind: FailureKind.modelUnavailable });
 
 describe('withRetry', () => {
   it('retries transient errors until the call succeeds', async () => {
@@ -28,7 +23,7 @@ describe('withRetry', () => {
 
   it('rethrows a bad-record error at once', async () => {
     let calls = 0;
-    const bad = new BadRecordError('no', { kind: FailureKind.modelRejected, status: 400 });
+    const bad = new RecordFailure('no', { kind: FailureKind.modelRejected, status: 400 });
 
     await expect(
       withRetry(
@@ -58,14 +53,15 @@ describe('withRetry', () => {
     ).catch((e: unknown) => e);
 
     expect(attempts).toBe(4);
-    expect(error).toMatchObject({ name: 'RetryBudgetExhaustedError', retriable: true, cause: last });
+    expect(error).toMatchObject({ name: 'RecordFailure', outOfTime: true, policy: 'retry', cause: last });
     expect((error as Error).message).toMatch(/gave up after 4 attempt\(s\): down/);
   });
 
   it('keeps the model’s refusal as the reason when the deadline cuts the next attempt short', async () => {
     // Prepare: the model refuses the credentials, then the deadline aborts the retry in flight.
     const deadline = new AbortController();
-    const refused = new ModelUnauthorizedError('model answered HTTP 401 (a body of 2 bytes)', {
+    const refused = new RecordFailure('model answered HTTP 401 (a body of 2 bytes)', {
+      kind: FailureKind.modelUnauthorized,
       status: 401,
     });
     let attempts = 0;
@@ -76,7 +72,7 @@ describe('withRetry', () => {
         attempts++;
         if (attempts === 1) throw refused;
         deadline.abort();
-        throw new TransientError(`model unreachable: ${String(signal.aborted)}`, {
+        throw new RecordFailure(`model unreachable: ${String(signal.aborted)}`, {
           kind: FailureKind.modelUnavailable,
         });
       },
@@ -86,7 +82,8 @@ describe('withRetry', () => {
     // Assess
     expect(attempts).toBe(2);
     expect(error).toMatchObject({
-      name: 'RetryBudgetExhaustedError',
+      name: 'RecordFailure',
+      outOfTime: true,
       kind: 'model-unauthorized',
       cause: refused,
     });
@@ -97,7 +94,7 @@ describe('withRetry', () => {
     new RangeError('Maximum call stack size exceeded'),
     new ReferenceError('y is not defined'),
     new SyntaxError('Unexpected token'),
-  ])('rethrows a programming error at once: $name', async (bug) => {
+  ])('fails a programming error at once, as internal: $name', async (bug) => {
     let calls = 0;
 
     await expect(
@@ -108,7 +105,7 @@ describe('withRetry', () => {
         },
         { baseMs: 1, maxMs: 2, deadline: Date.now() + 5_000 },
       ),
-    ).rejects.toBe(bug);
+    ).rejects.toMatchObject({ kind: 'internal', policy: 'dead-letter', cause: bug });
     expect(calls).toBe(1);
   });
 });

@@ -1,14 +1,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { BrokerLookup } from '../../../functions/stream-inference/brokers.js';
+import { createStream } from '../../../functions/stream-inference/batch-handler.js';
 import { loadConfig } from '../../../functions/stream-inference/config.js';
+import { METRICS } from '../../../functions/stream-inference/contract.js';
 import {
   ConfigError,
   EventSourceMismatchError,
   FailureKind,
-  TransientError,
-} from '../../../functions/stream-inference/errors.js';
-import { createStream } from '../../../functions/stream-inference/stream.js';
-import { MetricName, metrics } from '../../../functions/stream-inference/telemetry.js';
+  RecordFailure,
+} from '../../../functions/stream-inference/failures.js';
+import type { BrokerLookup } from '../../../functions/stream-inference/inbound/event-source.js';
+import { metrics } from '../../../functions/stream-inference/telemetry.js';
 import { lambdaContext, mskEvent, type RecordSpec } from '../../helpers/factories.js';
 import { FakeModel, FakePublisher } from '../../helpers/fakes.js';
 
@@ -66,7 +67,7 @@ describe('stream.handle with pinned brokers', () => {
       await expect(result).rejects.toThrow(EventSourceMismatchError);
       expect(model.calls).toBe(0);
       expect(publisher.published).toEqual([]);
-      expect(addMetric).toHaveBeenCalledWith(MetricName.eventsRefused, 'Count', 1);
+      expect(addMetric).toHaveBeenCalledWith(METRICS.eventsRefused, 'Count', 1);
     },
   );
 
@@ -87,7 +88,7 @@ describe('stream.handle with pinned brokers', () => {
 
   it('leaves the whole batch for redelivery, dead-lettering nothing, while the lookup fails transiently', async () => {
     // Prepare
-    const down = new TransientError('GetBootstrapBrokers failed (ThrottlingException)', {
+    const down = new RecordFailure('GetBootstrapBrokers failed (ThrottlingException)', {
       kind: FailureKind.publish,
     });
     const { stream, model, publisher } = await setup({ MSK_CLUSTER_ARN: ARN }, async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createStream } from '../../../functions/stream-inference/stream.js';
+import { createStream } from '../../../functions/stream-inference/batch-handler.js';
 import { lambdaContext, mskEvent, type RecordSpec, testConfig } from '../../helpers/factories.js';
 import { FakeModel, FakePublisher } from '../../helpers/fakes.js';
 
