@@ -13,7 +13,7 @@ import { type BrokerLookup, brokersOrRedelivery, pinBrokers } from './inbound/ev
 import { loadRequestPreparer } from './inbound/request-check.js';
 import { loadAnswerCheck } from './model/answer-check.js';
 import { coalescerFor } from './model/coalesce/index.js';
-import { codecFor } from './model/protocols/index.js';
+import { protocolSpec } from './model/protocols/index.js';
 import { TimeoutBudget } from './model/timeout-budget.js';
 import { createTransport, type ModelTransport } from './model/transport/index.js';
 import { recordBuilder } from './outbound/output-records.js';
@@ -22,14 +22,14 @@ import { capped, MAX_DETAIL_CHARS } from './reason.js';
 import { logger, recordCounts, recordModelLatency, recordModelUnauthorized } from './telemetry.js';
 
 /** The part of Lambda's context the stream reads; the local runner supplies the same. */
-export type StreamContext = Pick<Context, 'getRemainingTimeInMillis'>;
+export type BatchContext = Pick<Context, 'getRemainingTimeInMillis'>;
 
-export interface Stream {
-  handle(event: unknown, context: StreamContext): Promise<KafkaBatchResponse>;
+export interface BatchHandler {
+  handle(event: unknown, context: BatchContext): Promise<KafkaBatchResponse>;
   close(): Promise<void>;
 }
 
-export interface StreamOverrides {
+export interface BatchHandlerOverrides {
   readonly transport?: ModelTransport;
   readonly publisher?: Publisher;
   /** Replaces GetBootstrapBrokers (MSK_CLUSTER_ARN without KAFKA_BROKER). */
@@ -37,19 +37,22 @@ export interface StreamOverrides {
 }
 
 /**
- * Builds everything that lives as long as the warm container (codec, transport pool or channel,
+ * Builds everything that lives as long as the warm container (spec, transport pool or channel,
  * producer) once, and returns the per-batch entry point.
  *
  * @example
- * const stream = await createStream(loadConfig(process.env));
+ * const stream = await createBatchHandler(loadConfig(process.env));
  * const response = await stream.handle(event, context);
  */
-export const createStream = async (config: Config, overrides: StreamOverrides = {}): Promise<Stream> => {
-  const codec = codecFor(config.model.protocol);
-  const prepare = await loadRequestPreparer(config, codec);
-  const checkAnswer = await loadAnswerCheck(config, codec);
-  const records = recordBuilder(config, codec);
-  const transport = overrides.transport ?? (await createTransport(config, codec));
+export const createBatchHandler = async (
+  config: Config,
+  overrides: BatchHandlerOverrides = {},
+): Promise<BatchHandler> => {
+  const spec = protocolSpec(config.model.protocol);
+  const prepare = await loadRequestPreparer(config, spec);
+  const checkAnswer = await loadAnswerCheck(config, spec);
+  const records = recordBuilder(config, spec);
+  const transport = overrides.transport ?? (await createTransport(config, spec));
   // Pinned from the configuration, never from an event; a cluster lookup starts here, at cold start.
   const pinning = pinBrokers(config.kafka, overrides.brokerLookup);
   let publisher = overrides.publisher;

@@ -3,12 +3,12 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { KafkaBatchResponse } from './batch/outcomes.js';
-import { createStream } from './batch-handler.js';
+import { createBatchHandler } from './batch-handler.js';
 import { loadConfig } from './config.js';
 import { logger, metrics } from './telemetry.js';
 
 // Cold start: a bad configuration fails here, once, with the variable's name in the init error.
-const stream = await createStream(loadConfig(process.env));
+const stream = await createBatchHandler(loadConfig(process.env));
 
 /**
  * Lambda entry point for MSK (`aws:kafka`) and self-managed Kafka (`SelfManagedKafka`) events.

@@ -72,7 +72,7 @@ describe('faults on real parts, redelivered the way Lambda does', () => {
     let outage: Promise<void> | undefined;
     const { lines, mark } = timeline();
     const transport = countingTransport(
-      await modules.transport.createTransport(config, modules.protocols.codecFor('v2')),
+      await modules.transport.createTransport(config, modules.protocols.protocolSpec('v2')),
       (n) => {
         if (n !== 300) return;
         // Killed (SIGKILL to its process group) mid-batch, kept down long enough that the first
@@ -88,7 +88,7 @@ describe('faults on real parts, redelivered the way Lambda does', () => {
         })();
       },
     );
-    const stream = await modules.stream.createStream(config, { transport });
+    const stream = await modules.stream.createBatchHandler(config, { transport });
     streams.push(stream);
 
     // Act
@@ -146,7 +146,7 @@ describe('faults on real parts, redelivered the way Lambda does', () => {
       },
       close: () => kafka.close(),
     };
-    const stream = await modules.stream.createStream(config, { publisher });
+    const stream = await modules.stream.createBatchHandler(config, { publisher });
     streams.push(stream);
 
     // Act

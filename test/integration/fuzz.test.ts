@@ -160,7 +160,7 @@ const GENERATORS: readonly Generator[] = [
     weight: 8,
     make: (rng) => ({
       value: rng.pick([
-        // 400: the np codec takes one input; 400: an output the runtime does not have;
+        // 400: the np spec takes one input; 400: an output the runtime does not have;
         // 422: parameters not an object, id not a string, a double out of range.
         JSON.stringify({
           inputs: [

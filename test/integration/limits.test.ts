@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createStream, type Stream } from '../../functions/stream-inference/batch-handler.js';
+import { type BatchHandler, createBatchHandler } from '../../functions/stream-inference/batch-handler.js';
 import { loadConfig } from '../../functions/stream-inference/config.js';
 import type { ModelTransport } from '../../functions/stream-inference/model/transport/index.js';
 import { account, describeBooks, header } from '../helpers/accounting.js';
@@ -34,7 +34,7 @@ const topicsOf = (name: string) => ({
 });
 const created: string[] = [];
 const handlers: LoadedHandler[] = [];
-const streams: Stream[] = [];
+const streams: BatchHandler[] = [];
 
 afterAll(async () => {
   await Promise.all([...handlers.map((h) => h.shutdown()), ...streams.map((s) => s.close())]);
@@ -208,7 +208,7 @@ describe('records at the size limits (default MAX_RECORD_BYTES, broker default m
       KAFKA_OUTPUT_TOPIC: t.output,
       KAFKA_ERROR_TOPIC: t.errors,
     });
-    const stream = await createStream(config, { transport: sized });
+    const stream = await createBatchHandler(config, { transport: sized });
     streams.push(stream);
     const ask = (size: number) => JSON.stringify({ jsonData: { size } });
     const input = await produceOneByOne(t.input, [

@@ -84,7 +84,7 @@ const freezeDuringPublish = async (
     },
     close: () => kafka.close(),
   };
-  const stream = await modules.stream.createStream(config, { publisher });
+  const stream = await modules.stream.createBatchHandler(config, { publisher });
   streams.push(stream);
   try {
     const run = await driveLambda({

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import { HEADERS } from '../contract.js';
 import { ConfigError, FailureKind, RecordFailure } from '../failures.js';
-import type { ProtocolCodec } from '../model/protocols/index.js';
+import type { ProtocolSpec } from '../model/protocols/index.js';
 import { parseJsonObject } from '../model/protocols/json.js';
 import type { GrpcRequestCheck } from '../model/protocols/protobuf.js';
 import { described } from '../reason.js';
@@ -23,19 +23,19 @@ export const headerValue = (headers: readonly RecordHeader[], name: string): str
  * checked for their header and left for the model to judge.
  *
  * @example
- * const prepare = requestPreparer(config, codecFor(config.model.protocol));
+ * const prepare = requestPreparer(config, protocolSpec(config.model.protocol));
  * const body = prepare(record); // the record's value, or a BadRecordError saying what is wrong
  */
 export const requestPreparer = (
   config: Config,
-  codec: ProtocolCodec,
+  spec: ProtocolSpec,
   grpcCheck?: GrpcRequestCheck,
 ): RequestPreparer => {
   const { inputTopic } = config.kafka;
   const { maxRecordBytes } = config.pipeline;
   const decode =
     config.model.transport === 'rest'
-      ? (value: Buffer) => codec.validateRest(parseJsonObject(value))
+      ? (value: Buffer) => spec.validateRest(parseJsonObject(value))
       : undefined;
   return (record) => {
     if (record.problem !== undefined) throw new RecordFailure(record.problem, { kind: FailureKind.decode });
@@ -62,15 +62,15 @@ export const requestPreparer = (
       decode(record.value);
       return record.value;
     }
-    const protoName = acceptedProtoName(record, codec);
+    const protoName = acceptedProtoName(record, spec);
     grpcCheck?.(protoName, record.value);
     return record.value;
   };
 };
 
 /** The record's `proto-name`, when it is a message the protocol accepts. */
-const acceptedProtoName = (record: InputRecord, codec: ProtocolCodec): string => {
-  const accepted = Object.keys(codec.grpc.requests);
+const acceptedProtoName = (record: InputRecord, spec: ProtocolSpec): string => {
+  const accepted = Object.keys(spec.grpc.requests);
   const protoName = headerValue(record.headers, HEADERS.protoName);
   if (protoName === undefined) {
     throw new RecordFailure(
@@ -80,7 +80,7 @@ const acceptedProtoName = (record: InputRecord, codec: ProtocolCodec): string =>
   }
   if (!accepted.includes(protoName)) {
     throw new RecordFailure(
-      `'${HEADERS.protoName}' (${described(protoName)}) is not accepted by PROTOCOL ${codec.name}; accepted: ${accepted.join(', ')}`,
+      `'${HEADERS.protoName}' (${described(protoName)}) is not accepted by PROTOCOL ${spec.name}; accepted: ${accepted.join(', ')}`,
       { kind: FailureKind.unknownProto, detail: protoName },
     );
   }
@@ -92,14 +92,14 @@ const acceptedProtoName = (record: InputRecord, codec: ProtocolCodec): string =>
  * (protobufjs and the generated descriptor) on demand, so a REST deployment never loads them.
  *
  * @example
- * const prepare = await loadRequestPreparer(config, codecFor(config.model.protocol));
+ * const prepare = await loadRequestPreparer(config, protocolSpec(config.model.protocol));
  */
-export const loadRequestPreparer = async (config: Config, codec: ProtocolCodec): Promise<RequestPreparer> => {
-  if (config.model.transport !== 'grpc') return requestPreparer(config, codec);
+export const loadRequestPreparer = async (config: Config, spec: ProtocolSpec): Promise<RequestPreparer> => {
+  if (config.model.transport !== 'grpc') return requestPreparer(config, spec);
   // The CDK construct sets this at bundling (esbuild define): a REST bundle leaves protobuf out.
   if (process.env.MSK_INFERENCE_BUNDLE_TRANSPORT !== 'rest') {
     const { grpcRequestCheck } = await import('../model/protocols/protobuf.js');
-    return requestPreparer(config, codec, grpcRequestCheck(codec, config.model));
+    return requestPreparer(config, spec, grpcRequestCheck(spec, config.model));
   }
   throw new ConfigError('TRANSPORT', 'is grpc, but this function was bundled for rest: deploy it again');
 };

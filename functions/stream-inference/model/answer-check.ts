@@ -9,7 +9,7 @@ import type { Config } from '../config.js';
 import { ConfigError, FailureKind, RecordFailure } from '../failures.js';
 import { described, parseJson } from '../reason.js';
 import { isObject } from './protocols/json.js';
-import type { ProtocolCodec } from './protocols/types.js';
+import type { ProtocolSpec } from './protocols/types.js';
 
 /** Throws a `RecordFailure` of kind `model-error` when a successful answer is not the protocol's response. */
 export type AnswerCheck = (answer: Buffer) => void;
@@ -35,16 +35,16 @@ export const badAnswer = (answered: string, what: string, why: string, answer?: 
   });
 
 /**
- * The check of a JSON answer (REST, or a Lambda model's payload): a JSON object the codec accepts
+ * The check of a JSON answer (REST, or a Lambda model's payload): a JSON object the spec accepts
  * as its response.
  *
  * @example
- * const check = jsonAnswerCheck(codecFor('v2'), 'http');
+ * const check = jsonAnswerCheck(protocolSpec('v2'), 'http');
  * check(Buffer.from('{"hello":"world"}')); // throws: "... not a V2 response (it has no outputs array)"
  */
-export const jsonAnswerCheck = (codec: ProtocolCodec, transport: 'http' | 'lambda'): AnswerCheck => {
+export const jsonAnswerCheck = (spec: ProtocolSpec, transport: 'http' | 'lambda'): AnswerCheck => {
   const answered = ANSWERED[transport];
-  const what = `${codec.title} response`;
+  const what = `${spec.title} response`;
   return (answer) => {
     if (answer.length === 0) throw badAnswer(answered, what, 'empty');
     const parsed = parseJson(answer.toString('utf8'));
@@ -52,7 +52,7 @@ export const jsonAnswerCheck = (codec: ProtocolCodec, transport: 'http' | 'lambd
     if (!isObject(parsed.value)) {
       throw badAnswer(answered, what, `${described(parsed.value)}, not an object`, answer);
     }
-    const problem = codec.restAnswerProblem(parsed.value);
+    const problem = spec.restAnswerProblem(parsed.value);
     if (problem !== undefined) throw badAnswer(answered, what, problem, answer);
   };
 };
@@ -62,15 +62,15 @@ export const jsonAnswerCheck = (codec: ProtocolCodec, transport: 'http' | 'lambd
  * demand (as `loadRequestPreparer` does), so a REST deployment never loads them.
  *
  * @example
- * const checkAnswer = await loadAnswerCheck(config, codecFor(config.model.protocol));
+ * const checkAnswer = await loadAnswerCheck(config, protocolSpec(config.model.protocol));
  */
-export const loadAnswerCheck = async (config: Config, codec: ProtocolCodec): Promise<AnswerCheck> => {
+export const loadAnswerCheck = async (config: Config, spec: ProtocolSpec): Promise<AnswerCheck> => {
   const { endpoint } = config.model;
-  if (endpoint.kind !== 'grpc') return jsonAnswerCheck(codec, endpoint.kind);
+  if (endpoint.kind !== 'grpc') return jsonAnswerCheck(spec, endpoint.kind);
   // The CDK construct sets this at bundling (esbuild define): a REST bundle leaves protobuf out.
   if (process.env.MSK_INFERENCE_BUNDLE_TRANSPORT !== 'rest') {
     const { grpcAnswerCheck } = await import('./protocols/protobuf.js');
-    return grpcAnswerCheck(codec, ANSWERED.grpc);
+    return grpcAnswerCheck(spec, ANSWERED.grpc);
   }
   throw new ConfigError('TRANSPORT', 'is grpc, but this function was bundled for rest: deploy it again');
 };

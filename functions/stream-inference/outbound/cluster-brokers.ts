@@ -53,13 +53,22 @@ export const lookupBootstrapBrokers = async (
   kafka: Pick<KafkaConfig, 'auth' | 'tls'>,
 ): Promise<string[]> => {
   // Set at bundling (lib/bundling.ts): a deployment with KAFKA_BROKER leaves the Kafka client out.
-  if (process.env.MSK_INFERENCE_BUNDLE_CLUSTER_LOOKUP === 'false') {
-    throw new ConfigError(
-      'MSK_CLUSTER_ARN',
-      'asks for a broker lookup, but this function was bundled with KAFKA_BROKER set: deploy it again',
-    );
+  // The import sits inside the check, not after a throw: esbuild drops a dead branch, not the code
+  // that follows a throw.
+  if (process.env.MSK_INFERENCE_BUNDLE_CLUSTER_LOOKUP !== 'false') {
+    return askForBrokers(clusterArn, kafka, await import('@aws-sdk/client-kafka'));
   }
-  const { GetBootstrapBrokersCommand, KafkaClient } = await import('@aws-sdk/client-kafka');
+  throw new ConfigError(
+    'MSK_CLUSTER_ARN',
+    'asks for a broker lookup, but this function was bundled with KAFKA_BROKER set: deploy it again',
+  );
+};
+
+const askForBrokers = async (
+  clusterArn: string,
+  kafka: Pick<KafkaConfig, 'auth' | 'tls'>,
+  { GetBootstrapBrokersCommand, KafkaClient }: typeof import('@aws-sdk/client-kafka'),
+): Promise<string[]> => {
   // The cluster's own region: the API answers only there. AWS_ENDPOINT_URL_KAFKA still overrides the endpoint.
   const region = clusterArn.split(':')[3];
   const client = new KafkaClient({

@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import { HEADERS } from '../contract.js';
 import { FailureKind, RecordFailure } from '../failures.js';
 import { type InputRecord, sourceOf } from '../inbound/event.js';
-import type { ProtocolCodec } from '../model/protocols/index.js';
+import type { ProtocolSpec } from '../model/protocols/index.js';
 import { capped } from '../reason.js';
 import { type HeaderMap, headerMap, inputHeaderMap } from './headers.js';
 import { recordBytes } from './record-size.js';
@@ -39,10 +39,10 @@ const REPLACED_ON_ERROR = new Set<string>();
 
 /**
  * @example
- * const records = recordBuilder(config, codec);
+ * const records = recordBuilder(config, spec);
  * publisher.publish([records.output(record, answer)], deadline);
  */
-export const recordBuilder = (config: Config, codec: ProtocolCodec): RecordBuilder => {
+export const recordBuilder = (config: Config, spec: ProtocolSpec): RecordBuilder => {
   const { outputTopic, errorTopic } = config.kafka;
   const maxRecordBytes = config.pipeline.maxRecordBytes;
   const outputHeaders: ReadonlyArray<readonly [string, string]> =
@@ -50,7 +50,7 @@ export const recordBuilder = (config: Config, codec: ProtocolCodec): RecordBuild
       ? [[HEADERS.contentType, 'application/json']]
       : [
           [HEADERS.contentType, 'application/x-protobuf'],
-          [HEADERS.protoName, codec.grpc.responseType],
+          [HEADERS.protoName, spec.grpc.responseType],
         ];
   return {
     output: (record, body) => ({

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { CompressionTypes, Kafka, logLevel, type Message, Partitioners } from 'kafkajs';
-import { createStream } from '../../../functions/stream-inference/batch-handler.js';
+import { createBatchHandler } from '../../../functions/stream-inference/batch-handler.js';
 import { loadConfig } from '../../../functions/stream-inference/config.js';
 import { decodeEvent, sourceOf } from '../../../functions/stream-inference/inbound/event.js';
 import { lambdaContext } from '../../local/context.js';
@@ -26,7 +26,7 @@ export interface AdapterJob {
 const job = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as AdapterJob;
 const event = JSON.parse(readFileSync(job.eventFile, 'utf8')) as unknown;
 const config = loadConfig(job.env);
-const stream = await createStream(config);
+const stream = await createBatchHandler(config);
 
 // The limit's inputs, taken from the same event outside the timing: what a client would hold.
 const records = decodeEvent(event).partitions.flatMap((p) => p.records);

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../functions/stream-inference/config.js';
 import { decodeEvent, type LambdaKafkaEvent } from '../../../functions/stream-inference/inbound/event.js';
 import { requestPreparer } from '../../../functions/stream-inference/inbound/request-check.js';
-import { codecFor } from '../../../functions/stream-inference/model/protocols/index.js';
+import { protocolSpec } from '../../../functions/stream-inference/model/protocols/index.js';
 import { parseEnvVars } from '../../../scripts/local/env-file.js';
 import { formatEvent } from '../../../scripts/local/event.js';
 import { generateEvent } from '../../../scripts/local/generate-event.js';
@@ -51,7 +51,7 @@ describe.each(cases)('events/%s-%s-msk.json', (protocol, transport) => {
 
   it('decodes, and every record passes the handler checks for its protocol and transport', () => {
     const config = loadConfig(env);
-    const prepare = requestPreparer(config, codecFor(config.model.protocol));
+    const prepare = requestPreparer(config, protocolSpec(config.model.protocol));
 
     const decoded = decodeEvent(event);
 

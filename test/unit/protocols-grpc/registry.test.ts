@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { codecFor } from '../../../functions/stream-inference/model/protocols/index.js';
+import { protocolSpec } from '../../../functions/stream-inference/model/protocols/index.js';
 import { protoRegistry } from '../../../functions/stream-inference/model/protocols/protobuf.js';
 import { compileDescriptor, GENERATED_FILE, renderDescriptor } from '../../../scripts/generate-protos.js';
 
@@ -27,7 +27,7 @@ describe('protoRegistry', () => {
 
   it.each(PROTOCOLS)('knows every request it accepts and the response of %s', (protocol) => {
     // Prepare
-    const { grpc } = codecFor(protocol);
+    const { grpc } = protocolSpec(protocol);
 
     // Act
     const names = [...Object.keys(grpc.requests), grpc.responseType];

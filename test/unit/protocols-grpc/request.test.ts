@@ -12,7 +12,7 @@ import {
   type RequestPreparer,
   requestPreparer,
 } from '../../../functions/stream-inference/inbound/request-check.js';
-import { codecFor } from '../../../functions/stream-inference/model/protocols/index.js';
+import { protocolSpec } from '../../../functions/stream-inference/model/protocols/index.js';
 import { encodeMessage, GRPC_NAMES, grpcIrisBytes } from '../../helpers/grpc.js';
 
 const ROWS = [
@@ -45,7 +45,7 @@ const record = (value: Buffer | string, protoName?: string): InputRecord => ({
 
 const preparerFor = (protocol: Protocol): Promise<RequestPreparer> => {
   const config = loadConfig(grpcEnv(protocol));
-  return loadRequestPreparer(config, codecFor(config.model.protocol));
+  return loadRequestPreparer(config, protocolSpec(config.model.protocol));
 };
 
 /** The failure a check throws, to assert on its kind and reason. */
@@ -224,7 +224,7 @@ describe('requestPreparer without the protobuf check', () => {
   it('checks only the proto-name header of a gRPC record', () => {
     // Prepare
     const config = loadConfig(grpcEnv('v2'));
-    const prepare = requestPreparer(config, codecFor('v2'));
+    const prepare = requestPreparer(config, protocolSpec('v2'));
     const garbage = record('garbage', 'inference.ModelInferRequest');
 
     // Act / Assess
@@ -239,7 +239,7 @@ describe('requestPreparer without the protobuf check', () => {
       TRANSPORT: 'rest',
       MODEL_ENDPOINT: 'http://127.0.0.1:8080',
     });
-    const prepare = await loadRequestPreparer(config, codecFor('v2'));
+    const prepare = await loadRequestPreparer(config, protocolSpec('v2'));
 
     // Act / Assess
     expect(refusal(prepare, record('{"inputs": []}')).kind).toBe('shape');

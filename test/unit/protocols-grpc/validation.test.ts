@@ -10,7 +10,7 @@ import {
   loadRequestPreparer,
   type RequestPreparer,
 } from '../../../functions/stream-inference/inbound/request-check.js';
-import { codecFor } from '../../../functions/stream-inference/model/protocols/index.js';
+import { protocolSpec } from '../../../functions/stream-inference/model/protocols/index.js';
 import { encodeMessage, GRPC_NAMES, grpcIrisRequest, listValue } from '../../helpers/grpc.js';
 
 const ROW = [5.1, 3.5, 1.4, 0.2];
@@ -29,7 +29,7 @@ const prepareAs = async (protocol: Protocol, message: Record<string, unknown>): 
       KAFKA_OUTPUT_TOPIC: 'out',
       KAFKA_ERROR_TOPIC: 'errors',
     });
-    prepare = await loadRequestPreparer(config, codecFor(protocol));
+    prepare = await loadRequestPreparer(config, protocolSpec(protocol));
     preparers.set(protocol, prepare);
   }
   const name = GRPC_NAMES[protocol].request;

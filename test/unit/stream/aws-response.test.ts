@@ -4,7 +4,7 @@
  * as Lambda reads it.
  */
 import { describe, expect, it } from 'vitest';
-import { createStream } from '../../../functions/stream-inference/batch-handler.js';
+import { createBatchHandler } from '../../../functions/stream-inference/batch-handler.js';
 import { loadConfig } from '../../../functions/stream-inference/config.js';
 import type { LambdaKafkaEvent } from '../../../functions/stream-inference/inbound/event.js';
 import { settle, spansOf } from '../../../scripts/local/settle.js';
@@ -54,7 +54,7 @@ const streamWithKafkaDown = async () => {
     RETRY_MAX_MS: '5',
     SAFETY_MARGIN_MS: '100',
   });
-  return createStream(config, { transport: new FakeModel(), publisher });
+  return createBatchHandler(config, { transport: new FakeModel(), publisher });
 };
 
 describe('the documented Kafka partial batch response', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createStream } from '../../../functions/stream-inference/batch-handler.js';
+import { createBatchHandler } from '../../../functions/stream-inference/batch-handler.js';
 import { loadConfig, type Protocol } from '../../../functions/stream-inference/config.js';
 import { lambdaContext, mskEvent, type RecordSpec } from '../../helpers/factories.js';
 import { FakePublisher, RowModel } from '../../helpers/fakes.js';
@@ -15,7 +15,7 @@ const records = (protocol: Protocol): RecordSpec[] =>
 const run = async (protocol: Protocol, coalesce: number) => {
   const publisher = new FakePublisher();
   const model = new RowModel(protocol);
-  const stream = await createStream(
+  const stream = await createBatchHandler(
     loadConfig({
       KAFKA_INPUT_TOPIC: 'in',
       KAFKA_OUTPUT_TOPIC: 'out',
@@ -67,7 +67,7 @@ describe('coalescing leaves requests of other shapes alone', () => {
   it('packs only requests whose shapes agree', async () => {
     const publisher = new FakePublisher();
     const model = new RowModel('tensorflow');
-    const stream = await createStream(
+    const stream = await createBatchHandler(
       loadConfig({
         KAFKA_INPUT_TOPIC: 'in',
         KAFKA_OUTPUT_TOPIC: 'out',

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { processBatch } from '../../../functions/stream-inference/batch/process-batch.js';
-import { createStream } from '../../../functions/stream-inference/batch-handler.js';
+import { createBatchHandler } from '../../../functions/stream-inference/batch-handler.js';
 import type { Protocol } from '../../../functions/stream-inference/config.js';
 import type { LambdaKafkaEvent } from '../../../functions/stream-inference/inbound/event.js';
 import { decodeEvent } from '../../../functions/stream-inference/inbound/event.js';
 import { requestPreparer } from '../../../functions/stream-inference/inbound/request-check.js';
 import { jsonAnswerCheck } from '../../../functions/stream-inference/model/answer-check.js';
-import { codecFor } from '../../../functions/stream-inference/model/protocols/index.js';
+import { protocolSpec } from '../../../functions/stream-inference/model/protocols/index.js';
 import { TimeoutBudget } from '../../../functions/stream-inference/model/timeout-budget.js';
 import type { ModelTransport } from '../../../functions/stream-inference/model/transport/index.js';
 import {
@@ -27,7 +27,7 @@ const config = testConfig;
 
 const setup = async (env: Record<string, string> = {}, model: ModelTransport = new FakeModel()) => {
   const publisher = new FakePublisher();
-  const stream = await createStream(config(env), { transport: model, publisher });
+  const stream = await createBatchHandler(config(env), { transport: model, publisher });
   return { stream, publisher, model };
 };
 
@@ -236,8 +236,8 @@ describe('a failure inside the function is that record’s fate', () => {
   it('dead-letters a record whose output record cannot be built, as internal, and publishes its neighbours', async () => {
     // Prepare
     const cfg = config();
-    const codec = codecFor('seldon');
-    const real = recordBuilder(cfg, codec);
+    const spec = protocolSpec('seldon');
+    const real = recordBuilder(cfg, spec);
     const records: RecordBuilder = {
       ...real,
       output: (record, body) => {
@@ -251,10 +251,10 @@ describe('a failure inside the function is that record’s fate', () => {
     );
     const deps = {
       config: cfg,
-      prepare: requestPreparer(cfg, codec),
+      prepare: requestPreparer(cfg, spec),
       records,
       transport: new FakeModel(),
-      checkAnswer: jsonAnswerCheck(codec, 'http'),
+      checkAnswer: jsonAnswerCheck(spec, 'http'),
       publisher,
       health: { lastSuccessAt: 0 },
       timeouts: new TimeoutBudget(),

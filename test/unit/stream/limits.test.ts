@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createStream } from '../../../functions/stream-inference/batch-handler.js';
+import { createBatchHandler } from '../../../functions/stream-inference/batch-handler.js';
 import { FailureKind, RecordFailure } from '../../../functions/stream-inference/failures.js';
 import type { InputRecord } from '../../../functions/stream-inference/inbound/event.js';
-import { codecFor } from '../../../functions/stream-inference/model/protocols/index.js';
+import { protocolSpec } from '../../../functions/stream-inference/model/protocols/index.js';
 import type { OutboundRecord } from '../../../functions/stream-inference/outbound/output-records.js';
 import { recordBuilder } from '../../../functions/stream-inference/outbound/output-records.js';
 import { chunkBySize } from '../../../functions/stream-inference/outbound/publisher.js';
@@ -26,7 +26,7 @@ const bad = new RecordFailure('value is not JSON', { kind: FailureKind.decode })
 const str = (v: unknown) => (v === undefined ? undefined : String(v));
 
 describe('error records always fit MAX_RECORD_BYTES', () => {
-  const build = recordBuilder(config({ MAX_RECORD_BYTES: '10000' }), codecFor('seldon'));
+  const build = recordBuilder(config({ MAX_RECORD_BYTES: '10000' }), protocolSpec('seldon'));
 
   it('keeps a value that fits with the key and every header as it came', () => {
     // Prepare
@@ -137,7 +137,7 @@ describe('a record whose check crashes', () => {
   it('is dead-lettered, and the batch goes on (a request nested deeper than the stack)', async () => {
     // Prepare
     const publisher = new FakePublisher();
-    const stream = await createStream(config(), { transport: new FakeModel(), publisher });
+    const stream = await createBatchHandler(config(), { transport: new FakeModel(), publisher });
     const deep = `{"data":{"ndarray":${'['.repeat(50_000)}1${']'.repeat(50_000)}}}`;
     const good = JSON.stringify({ data: { ndarray: [[1, 2, 3, 4]] } });
 

@@ -7,11 +7,11 @@ import {
   type sendUnaryData,
 } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { createStream, type Stream } from '../../../functions/stream-inference/batch-handler.js';
+import { type BatchHandler, createBatchHandler } from '../../../functions/stream-inference/batch-handler.js';
 import { loadConfig, type ModelConfig, type Protocol } from '../../../functions/stream-inference/config.js';
 import type { RecordFailure } from '../../../functions/stream-inference/failures.js';
 import { jsonAnswerCheck } from '../../../functions/stream-inference/model/answer-check.js';
-import { codecFor } from '../../../functions/stream-inference/model/protocols/index.js';
+import { protocolSpec } from '../../../functions/stream-inference/model/protocols/index.js';
 import { LambdaTransport } from '../../../functions/stream-inference/model/transport/lambda.js';
 import { lambdaContext, mskEvent, type RecordSpec, testConfig } from '../../helpers/factories.js';
 import { FakePublisher, RowModel } from '../../helpers/fakes.js';
@@ -64,7 +64,10 @@ const streamOf = async (env: Record<string, string>, transport?: LambdaTransport
     SAFETY_MARGIN_MS: '100',
     ...env,
   });
-  const stream = await createStream(config, { publisher, ...(transport === undefined ? {} : { transport }) });
+  const stream = await createBatchHandler(config, {
+    publisher,
+    ...(transport === undefined ? {} : { transport }),
+  });
   closers.push(() => stream.close());
   return { stream, publisher };
 };
@@ -88,7 +91,11 @@ const restRecords = (protocol: Protocol): RecordSpec[] => [
 const header = (r: { headers: Readonly<Record<string, unknown>> }, name: string) => String(r.headers[name]);
 
 /** One invocation; the poison record must end on the error topic only, its neighbours on `out`. */
-const expectPoisonDeadLettered = async (stream: Stream, publisher: FakePublisher, specs: RecordSpec[]) => {
+const expectPoisonDeadLettered = async (
+  stream: BatchHandler,
+  publisher: FakePublisher,
+  specs: RecordSpec[],
+) => {
   const response = await stream.handle(mskEvent(specs), lambdaContext());
   expect(response).toEqual({ batchItemFailures: [] });
   expect(publisher.on('out').map((r) => header(r, 'msk-inference-source'))).toEqual(['in/0/0', 'in/0/2']);
@@ -181,12 +188,12 @@ const GOOD_GRPC: Record<Protocol, Record<string, unknown>> = {
 const GARBAGE = Buffer.from([0x0f, 0x01, 0x02, 0x03]);
 
 const grpcStream = async (protocol: Protocol) => {
-  const codec = codecFor(protocol);
+  const spec = protocolSpec(protocol);
   const model: ModelConfig = { ...testConfig().model, name: 'iris', seldonApi: 'graph' };
   const poison = Buffer.from(new Float64Array([POISON]).buffer);
   const server = new GrpcServer();
   server.register(
-    codec.grpc.method(model),
+    spec.grpc.method(model),
     (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) =>
       callback(
         null,
@@ -267,7 +274,7 @@ describe('Lambda model: a payload that is not the protocol’s response', () => 
 describe('the answer check itself', () => {
   it('keeps the answer out of the reason, as the detail for LOG_PAYLOADS=true', () => {
     // Prepare
-    const check = jsonAnswerCheck(codecFor('seldon'), 'http');
+    const check = jsonAnswerCheck(protocolSpec('seldon'), 'http');
 
     // Act
     const error = (() => {
@@ -294,7 +301,7 @@ describe('the answer check itself', () => {
     ['seldon', '{"binData":"AAE="}'],
   ] as const)('%s: passes %s', (protocol, answer) => {
     // Prepare
-    const check = jsonAnswerCheck(codecFor(protocol), 'http');
+    const check = jsonAnswerCheck(protocolSpec(protocol), 'http');
 
     // Act
     const act = () => check(Buffer.from(answer));

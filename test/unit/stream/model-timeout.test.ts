@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server as GrpcServer, ServerCredentials } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStream, type Stream } from '../../../functions/stream-inference/batch-handler.js';
+import { type BatchHandler, createBatchHandler } from '../../../functions/stream-inference/batch-handler.js';
 import { GrpcTransport } from '../../../functions/stream-inference/model/transport/grpc.js';
 import { lambdaContext, mskEvent, type RecordSpec, testConfig } from '../../helpers/factories.js';
 import { FakePublisher } from '../../helpers/fakes.js';
@@ -38,10 +38,10 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-const setup = async (): Promise<{ stream: Stream; publisher: FakePublisher }> => {
+const setup = async (): Promise<{ stream: BatchHandler; publisher: FakePublisher }> => {
   const publisher = new FakePublisher();
   const config = testConfig({ MODEL_ENDPOINT: endpoint, MODEL_TIMEOUT_MS: String(MODEL_TIMEOUT_MS) });
-  return { stream: await createStream(config, { publisher }), publisher };
+  return { stream: await createBatchHandler(config, { publisher }), publisher };
 };
 
 const good = (n: number) => JSON.stringify({ data: { ndarray: [[n, 1, 2, 3]] } });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createStream } from '../../../functions/stream-inference/batch-handler.js';
+import { createBatchHandler } from '../../../functions/stream-inference/batch-handler.js';
 import { loadConfig } from '../../../functions/stream-inference/config.js';
 import { HEADERS } from '../../../functions/stream-inference/contract.js';
 import {
@@ -10,7 +10,7 @@ import {
 } from '../../../functions/stream-inference/failures.js';
 import type { InputRecord } from '../../../functions/stream-inference/inbound/event.js';
 import { requestPreparer } from '../../../functions/stream-inference/inbound/request-check.js';
-import { codecFor } from '../../../functions/stream-inference/model/protocols/index.js';
+import { protocolSpec } from '../../../functions/stream-inference/model/protocols/index.js';
 import { connectionOptions } from '../../../functions/stream-inference/outbound/kafka-auth.js';
 import { recordBuilder } from '../../../functions/stream-inference/outbound/output-records.js';
 import { KafkaPublisher } from '../../../functions/stream-inference/outbound/publisher.js';
@@ -47,7 +47,7 @@ const record = (value: string, headers: Record<string, string> = {}): InputRecor
 
 const refusal = (config: ReturnType<typeof loadConfig>, r: InputRecord): RecordFailure => {
   try {
-    requestPreparer(config, codecFor(config.model.protocol))(r);
+    requestPreparer(config, protocolSpec(config.model.protocol))(r);
   } catch (error) {
     return error as RecordFailure;
   }
@@ -79,7 +79,7 @@ describe('the reason of a refused record', () => {
     // Act
     const error = refusal(config, record(value));
     const header = String(
-      recordBuilder(config, codecFor('v2')).error(record(value), error).headers[HEADERS.error],
+      recordBuilder(config, protocolSpec('v2')).error(record(value), error).headers[HEADERS.error],
     );
 
     // Assess
@@ -183,7 +183,7 @@ describe('the Kafka secret', () => {
 describe('the dead-letter log line', () => {
   const deadLetter = async (logPayloads: string) => {
     const warn = vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
-    const stream = await createStream(loadConfig(env({ LOG_PAYLOADS: logPayloads })), {
+    const stream = await createBatchHandler(loadConfig(env({ LOG_PAYLOADS: logPayloads })), {
       transport: { infer: async () => Buffer.from('{}'), close: async () => undefined },
       publisher: new FakePublisher(),
     });

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createStream, type Stream } from '../../../functions/stream-inference/batch-handler.js';
+import { type BatchHandler, createBatchHandler } from '../../../functions/stream-inference/batch-handler.js';
 import { METRICS } from '../../../functions/stream-inference/contract.js';
 import { metrics } from '../../../functions/stream-inference/telemetry.js';
 import { lambdaContext, mskEvent, type RecordSpec, testConfig } from '../../helpers/factories.js';
@@ -45,10 +45,10 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const setup = async (): Promise<{ stream: Stream; publisher: FakePublisher }> => {
+const setup = async (): Promise<{ stream: BatchHandler; publisher: FakePublisher }> => {
   const publisher = new FakePublisher();
   const config = testConfig({ MODEL_ENDPOINT: endpoint });
-  return { stream: await createStream(config, { publisher }), publisher };
+  return { stream: await createBatchHandler(config, { publisher }), publisher };
 };
 
 const good = (n: number) => JSON.stringify({ data: { ndarray: [[n, 1, 2, 3]] } });

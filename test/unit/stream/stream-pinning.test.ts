@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createStream } from '../../../functions/stream-inference/batch-handler.js';
+import { createBatchHandler } from '../../../functions/stream-inference/batch-handler.js';
 import { loadConfig } from '../../../functions/stream-inference/config.js';
 import { METRICS } from '../../../functions/stream-inference/contract.js';
 import {
@@ -37,7 +37,7 @@ const specs: RecordSpec[] = [
 const setup = async (env: Record<string, string>, brokerLookup?: BrokerLookup) => {
   const model = new FakeModel();
   const publisher = new FakePublisher();
-  const stream = await createStream(config(env), {
+  const stream = await createBatchHandler(config(env), {
     transport: model,
     publisher,
     ...(brokerLookup === undefined ? {} : { brokerLookup }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createStream } from '../../../functions/stream-inference/batch-handler.js';
+import { createBatchHandler } from '../../../functions/stream-inference/batch-handler.js';
 import { lambdaContext, mskEvent, type RecordSpec, testConfig } from '../../helpers/factories.js';
 import { FakeModel, FakePublisher } from '../../helpers/fakes.js';
 
@@ -10,7 +10,7 @@ const header = (r: { headers: Record<string, unknown> }, name: string) => String
 
 const setup = async (env: Record<string, string> = {}, model = new FakeModel()) => {
   const publisher = new FakePublisher();
-  const stream = await createStream(config(env), { transport: model, publisher });
+  const stream = await createBatchHandler(config(env), { transport: model, publisher });
   return { stream, model, publisher };
 };
 

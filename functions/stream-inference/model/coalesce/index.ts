@@ -6,7 +6,7 @@ import { v2Batch } from './v2.js';
 
 export { SplitError } from './types.js';
 
-const CODECS: Record<Protocol, BatchCodec> = {
+const PROTOCOL_SPECS: Record<Protocol, BatchCodec> = {
   seldon: seldonBatch,
   tensorflow: tensorflowBatch,
   v2: v2Batch,
@@ -45,7 +45,7 @@ export interface Coalescer {
  * const calls = coalescerFor('v2', 32).plan(ready);
  */
 export const coalescerFor = (protocol: Protocol, maxRecords: number): Coalescer => {
-  const codec = CODECS[protocol];
+  const spec = PROTOCOL_SPECS[protocol];
   const alone = (members: readonly Ready[]): PlannedCall[] =>
     members.map((m) => ({ members: [m], body: m.body }));
   /**
@@ -56,7 +56,7 @@ export const coalescerFor = (protocol: Protocol, maxRecords: number): Coalescer 
   const packed = (members: readonly Ready[], requests: readonly Record<string, unknown>[]): PlannedCall[] => {
     if (members.length === 1) return alone(members);
     try {
-      return [{ members, body: Buffer.from(JSON.stringify(codec.merge(requests))), requests }];
+      return [{ members, body: Buffer.from(JSON.stringify(spec.merge(requests))), requests }];
     } catch {
       return alone(members);
     }
@@ -65,7 +65,7 @@ export const coalescerFor = (protocol: Protocol, maxRecords: number): Coalescer 
   const signatureOf = (item: Ready): { signature: string; request: Record<string, unknown> } | undefined => {
     try {
       const request = JSON.parse(item.body.toString('utf8')) as Record<string, unknown>;
-      const signature = codec.signature(request);
+      const signature = spec.signature(request);
       return signature === undefined ? undefined : { signature, request };
     } catch {
       return undefined;
@@ -105,7 +105,7 @@ export const coalescerFor = (protocol: Protocol, maxRecords: number): Coalescer 
     },
     split(answer, call) {
       const parsed = JSON.parse(answer.toString('utf8')) as Record<string, unknown>;
-      return codec.split(parsed, call.requests!).map((part) => Buffer.from(JSON.stringify(part)));
+      return spec.split(parsed, call.requests!).map((part) => Buffer.from(JSON.stringify(part)));
     },
   };
 };

@@ -1,10 +1,10 @@
 import type { Protocol } from '../../config.js';
 import { seldon } from './seldon.js';
 import { tensorflow } from './tensorflow.js';
-import type { ProtocolCodec } from './types.js';
+import type { ProtocolSpec } from './types.js';
 import { v2 } from './v2.js';
 
-const CODECS: Record<Protocol, ProtocolCodec> = { seldon, tensorflow, v2 };
+const PROTOCOL_SPECS: Record<Protocol, ProtocolSpec> = { seldon, tensorflow, v2 };
 
-export const codecFor = (protocol: Protocol): ProtocolCodec => CODECS[protocol];
-export type { GrpcSpec, ProtocolCodec } from './types.js';
+export const protocolSpec = (protocol: Protocol): ProtocolSpec => PROTOCOL_SPECS[protocol];
+export type { GrpcSpec, ProtocolSpec } from './types.js';

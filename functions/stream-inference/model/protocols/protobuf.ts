@@ -12,7 +12,7 @@ import type { ModelConfig } from '../../config.js';
 import { FailureKind, RecordFailure } from '../../failures.js';
 import { descriptor } from '../../generated/protos.js';
 import { type AnswerCheck, badAnswer } from '../answer-check.js';
-import type { ProtocolCodec } from './types.js';
+import type { ProtocolSpec } from './types.js';
 
 /** The message types of every protocol, by fully qualified name (`inference.ModelInferRequest`). */
 export interface ProtoRegistry {
@@ -82,28 +82,28 @@ export type GrpcRequestCheck = (protoName: string, value: Buffer) => void;
 
 /**
  * Builds the check of a gRPC record: decode as the message `proto-name` names, verify, then the
- * protocol's own rules for that message (`codec.grpc.requests`). A codec naming a message that no
+ * protocol's own rules for that message (`spec.grpc.requests`). A spec naming a message that no
  * .proto declares is a programming error, raised at cold start.
  *
  * @example
- * const check = grpcRequestCheck(codecFor('v2'), config.model);
+ * const check = grpcRequestCheck(protocolSpec('v2'), config.model);
  * check('inference.ModelInferRequest', record.value); // throws BadRecordError when it is not one
  */
-export const grpcRequestCheck = (codec: ProtocolCodec, model: ModelConfig): GrpcRequestCheck => {
+export const grpcRequestCheck = (spec: ProtocolSpec, model: ModelConfig): GrpcRequestCheck => {
   const { type } = protoRegistry();
   const checks = new Map<string, (value: Buffer) => void>();
-  for (const [name, validate] of Object.entries(codec.grpc.requests)) {
+  for (const [name, validate] of Object.entries(spec.grpc.requests)) {
     const found = type(name);
-    if (found === undefined) throw new Error(`protocol ${codec.name}: no message ${name} in protos/`);
+    if (found === undefined) throw new Error(`protocol ${spec.name}: no message ${name} in protos/`);
     checks.set(name, (value) => validate(decodeMessage(found, value), model));
   }
-  if (type(codec.grpc.responseType) === undefined) {
-    throw new Error(`protocol ${codec.name}: no message ${codec.grpc.responseType} in protos/`);
+  if (type(spec.grpc.responseType) === undefined) {
+    throw new Error(`protocol ${spec.name}: no message ${spec.grpc.responseType} in protos/`);
   }
   return (protoName, value) => {
     const check = checks.get(protoName);
     // request.ts has already refused names the protocol does not accept.
-    if (check === undefined) throw new Error(`'${protoName}' is not a request of protocol ${codec.name}`);
+    if (check === undefined) throw new Error(`'${protoName}' is not a request of protocol ${spec.name}`);
     check(value);
   };
 };
@@ -115,14 +115,14 @@ export const grpcRequestCheck = (codec: ProtocolCodec, model: ModelConfig): Grpc
  * the bytes.
  *
  * @example
- * const check = grpcAnswerCheck(codecFor('v2'), 'model answered gRPC OK with a reply');
+ * const check = grpcAnswerCheck(protocolSpec('v2'), 'model answered gRPC OK with a reply');
  * check(Buffer.from([0xff, 0xff])); // throws: "... not a V2 response (it does not decode as inference.ModelInferResponse: ...)"
  */
-export const grpcAnswerCheck = (codec: ProtocolCodec, answered: string): AnswerCheck => {
-  const type = protoRegistry().type(codec.grpc.responseType);
+export const grpcAnswerCheck = (spec: ProtocolSpec, answered: string): AnswerCheck => {
+  const type = protoRegistry().type(spec.grpc.responseType);
   if (type === undefined)
-    throw new Error(`protocol ${codec.name}: no message ${codec.grpc.responseType} in protos/`);
-  const what = `${codec.title} response`;
+    throw new Error(`protocol ${spec.name}: no message ${spec.grpc.responseType} in protos/`);
+  const what = `${spec.title} response`;
   return (answer) => {
     let message: protobuf.Message;
     try {

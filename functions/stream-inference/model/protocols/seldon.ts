@@ -1,6 +1,6 @@
 import { type DecodedTensorProto, elementCount, validateTensorProto } from './grpc-checks.js';
 import { arrayShape, isObject, shapeError } from './json.js';
-import type { ProtocolCodec } from './types.js';
+import type { ProtocolSpec } from './types.js';
 
 const DATA_FORMS = ['ndarray', 'tensor', 'tftensor'] as const;
 const PAYLOADS = ['data', 'jsonData', 'strData', 'binData'] as const;
@@ -118,7 +118,7 @@ const validateSeldonMessage = (message: unknown): void => {
  *
  * @see https://docs.seldon.io/projects/seldon-core/en/latest/reference/apis/external-prediction.html
  */
-export const seldon: ProtocolCodec = {
+export const seldon: ProtocolSpec = {
   name: 'seldon',
   title: 'Seldon',
   restPath: (model) => (model.seldonApi === 'microservice' ? '/predict' : '/api/v1.0/predictions'),

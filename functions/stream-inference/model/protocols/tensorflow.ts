@@ -2,7 +2,7 @@ import type { ModelConfig } from '../../config.js';
 import { described, fieldName } from '../../reason.js';
 import { type DecodedTensorProto, validateTensorProto } from './grpc-checks.js';
 import { arrayShape, isObject, shapeError } from './json.js';
-import type { ProtocolCodec } from './types.js';
+import type { ProtocolSpec } from './types.js';
 
 const validateInputs = (inputs: unknown): void => {
   if (Array.isArray(inputs)) {
@@ -55,7 +55,7 @@ const validatePredictRequest = (message: unknown, model: ModelConfig): void => {
  *
  * @see https://www.tensorflow.org/tfx/serving/api_rest#predict_api
  */
-export const tensorflow: ProtocolCodec = {
+export const tensorflow: ProtocolSpec = {
   name: 'tensorflow',
   title: 'TensorFlow Serving',
   restPath: (model) => `/v1/models/${encodeURIComponent(model.name)}:predict`,

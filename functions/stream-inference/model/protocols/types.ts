@@ -4,7 +4,7 @@ import type { ModelConfig, Protocol } from '../../config.js';
  * What one inference protocol contributes to the pipeline: where its REST requests go, how much of a
  * request must be right before it is worth a model call, and its gRPC message and method names.
  */
-export interface ProtocolCodec {
+export interface ProtocolSpec {
   readonly name: Protocol;
   /** The protocol as a reason names it: `V2`, `TensorFlow Serving`, `Seldon`. */
   readonly title: string;

@@ -2,7 +2,7 @@ import type { ModelConfig } from '../../config.js';
 import { described } from '../../reason.js';
 import { elementCount, type Int64, int64 } from './grpc-checks.js';
 import { isObject, shapeError } from './json.js';
-import type { ProtocolCodec } from './types.js';
+import type { ProtocolSpec } from './types.js';
 
 /**
  * The V2 datatypes, with the typed `InferTensorContents` field that holds each one over gRPC and its
@@ -157,7 +157,7 @@ const validateInferRequest = (message: unknown, model: ModelConfig): void => {
  *
  * @see https://kserve.github.io/website/latest/modelserving/data_plane/v2_protocol/
  */
-export const v2: ProtocolCodec = {
+export const v2: ProtocolSpec = {
   name: 'v2',
   title: 'V2',
   restPath: (model) => `/v2/models/${encodeURIComponent(model.name)}/infer`,

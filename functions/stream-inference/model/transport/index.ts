@@ -1,6 +1,6 @@
 import type { Config } from '../../config.js';
 import { ConfigError } from '../../failures.js';
-import type { ProtocolCodec } from '../protocols/index.js';
+import type { ProtocolSpec } from '../protocols/index.js';
 import { HttpTransport } from './http.js';
 import type { ModelTransport } from './types.js';
 
@@ -9,13 +9,13 @@ import type { ModelTransport } from './types.js';
  * deployment never loads @grpc/grpc-js, the protobuf definitions or the Lambda client at cold start;
  * the bundle of a deployment that cannot use them does not even hold them.
  */
-export const createTransport = async (config: Config, codec: ProtocolCodec): Promise<ModelTransport> => {
+export const createTransport = async (config: Config, spec: ProtocolSpec): Promise<ModelTransport> => {
   const { endpoint, timeoutMs, concurrency } = config.model;
   switch (endpoint.kind) {
     case 'http':
       return new HttpTransport({
         url: endpoint.url,
-        path: codec.restPath(config.model),
+        path: spec.restPath(config.model),
         timeoutMs,
         connections: concurrency,
         maxAnswerBytes: config.pipeline.maxRecordBytes,
@@ -42,7 +42,7 @@ export const createTransport = async (config: Config, codec: ProtocolCodec): Pro
         return new GrpcTransport({
           address: endpoint.address,
           tls: endpoint.tls,
-          method: codec.grpc.method(config.model),
+          method: spec.grpc.method(config.model),
           timeoutMs,
           maxAnswerBytes: config.pipeline.maxRecordBytes,
         });
