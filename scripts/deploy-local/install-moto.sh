@@ -13,7 +13,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 requirements="$here/requirements.txt"
 PYTHON="${PYTHON:-python3}"
-venv="$root/.cache/venvs/moto"
+# Through .cache's real path: a checkout whose .cache links to another's shares its venvs instead of
+# rebuilding them under its own path (their shebangs name the path they were built at).
+venv="$(mkdir -p "$root/.cache/venvs" && cd "$root/.cache/venvs" && pwd -P)/moto"
 run="$root/.cache/run"
 log="$run/pip-moto.log"
 

@@ -41,7 +41,9 @@ MODELS_READY_TIMEOUT="${MODELS_READY_TIMEOUT:-180}"
 host=127.0.0.1
 services=(mlserver seldon tensorflow)
 
-cache="$root/.cache"
+# Through .cache's real path: a checkout whose .cache links to another's shares its venvs instead of
+# rebuilding them under its own path (their shebangs name the path they were built at).
+cache="$(mkdir -p "$root/.cache" && cd "$root/.cache" && pwd -P)"
 venvs="$cache/venvs"
 models="$cache/models"
 model_file="$models/iris/model.joblib"

@@ -15,7 +15,9 @@ root="$(cd "$here/../.." && pwd)"
 requirements="$here/cfn-lint/requirements.txt"
 PYTHON="${PYTHON:-python3}"
 
-venv="$root/.cache/venvs/cfn-lint"
+# Through .cache's real path: a checkout whose .cache links to another's shares its venvs instead of
+# rebuilding them under its own path (their shebangs name the path they were built at).
+venv="$(mkdir -p "$root/.cache/venvs" && cd "$root/.cache/venvs" && pwd -P)/cfn-lint"
 run="$root/.cache/run"
 log="$run/pip-cfn-lint.log"
 

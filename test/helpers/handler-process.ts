@@ -7,18 +7,11 @@
  * Usage: tsx test/helpers/handler-process.ts <event.json> <response.json> <timeout ms>
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { Context } from 'aws-lambda';
+import { lambdaContext } from '../../scripts/local/context.js';
 
 const [eventPath, responsePath, timeoutMs] = process.argv.slice(2) as [string, string, string];
 const { handler, shutdown } = await import('../../functions/stream-inference/index.js');
-const end = Date.now() + Number(timeoutMs);
-const context = {
-  functionName: 'msk-inference-test',
-  awsRequestId: 'req-handler-process',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:msk-inference-test',
-  memoryLimitInMB: '1024',
-  getRemainingTimeInMillis: () => Math.max(0, end - Date.now()),
-} as unknown as Context;
+const context = lambdaContext({ functionName: 'msk-inference-test', timeoutMs: Number(timeoutMs) });
 try {
   const response = await handler(JSON.parse(readFileSync(eventPath, 'utf8')), context);
   writeFileSync(responsePath, JSON.stringify({ response }));

@@ -1,7 +1,10 @@
 import type { Context } from 'aws-lambda';
 import { vi } from 'vitest';
 import type { KafkaBatchResponse } from '../../functions/stream-inference/batch/outcomes.js';
-import type { LambdaKafkaEvent, LambdaKafkaRecord } from '../../functions/stream-inference/inbound/event.js';
+import type { LambdaKafkaEvent } from '../../functions/stream-inference/inbound/event.js';
+import { lambdaContext } from '../../scripts/local/context.js';
+import { buildEvent, type EventShape } from '../../scripts/local/event.js';
+import { LOCAL_ENV_DEFAULTS, loadHandler as loadLocalHandler } from '../../scripts/local/handler.js';
 import type { KafkaRecord } from './kafka.js';
 
 export const CLUSTER_ARN =
@@ -9,55 +12,26 @@ export const CLUSTER_ARN =
 
 /**
  * Turns records read from a real topic into the exact event Lambda's Kafka event source mapping
- * sends: records grouped by `<topic>-<partition>`, base64 key and value, headers as byte arrays.
+ * sends, with the builder `npm run event` uses (scripts/local/event.ts).
  */
 export const eventFromRecords = (
   records: readonly KafkaRecord[],
-  shape: 'msk' | 'self-managed',
+  shape: EventShape,
   bootstrapServers = '127.0.0.1:9092',
-): LambdaKafkaEvent => {
-  const grouped: Record<string, LambdaKafkaRecord[]> = {};
-  for (const r of records) {
-    const id = `${r.topic}-${r.partition}`;
-    const headers = Object.entries(r.headers).flatMap(([name, v]) =>
-      (Array.isArray(v) ? v : [v]).map((bytes) => ({ [name]: [...bytes] })),
-    );
-    const list = grouped[id] ?? [];
-    grouped[id] = list;
-    list.push({
-      topic: r.topic,
-      partition: r.partition,
-      offset: r.offset,
-      timestamp: r.timestamp,
-      timestampType: 'CREATE_TIME',
-      ...(r.key === null ? {} : { key: r.key.toString('base64') }),
-      ...(r.value === null ? {} : { value: r.value.toString('base64') }),
-      headers,
-    });
-  }
-  return shape === 'msk'
-    ? { eventSource: 'aws:kafka', eventSourceArn: CLUSTER_ARN, bootstrapServers, records: grouped }
-    : { eventSource: 'SelfManagedKafka', bootstrapServers, records: grouped };
-};
+): LambdaKafkaEvent =>
+  buildEvent(
+    records.map((r) => ({
+      ...r,
+      headers: Object.entries(r.headers).flatMap(([name, v]) =>
+        (Array.isArray(v) ? v : [v]).map((bytes) => [name, bytes] as const),
+      ),
+    })),
+    { shape, bootstrapServers, eventSourceArn: CLUSTER_ARN },
+  );
 
-/** A Lambda context as the runtime passes it, with a real countdown. */
-export const fakeContext = (timeoutMs = 60_000): Context => {
-  const end = Date.now() + timeoutMs;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'msk-inference-test',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:msk-inference-test',
-    memoryLimitInMB: '1024',
-    awsRequestId: `req-${Math.random().toString(16).slice(2)}`,
-    logGroupName: '/aws/lambda/msk-inference-test',
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, end - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-};
+/** A Lambda context as the runtime passes it, with a real countdown (scripts/local/context.ts). */
+export const fakeContext = (timeoutMs = 60_000): Context =>
+  lambdaContext({ functionName: 'msk-inference-test', timeoutMs });
 
 export interface LoadedHandler {
   handler: (event: unknown, context: Context) => Promise<KafkaBatchResponse>;
@@ -69,11 +43,12 @@ export interface LoadedHandler {
  * would: the module reads and validates its configuration at import.
  */
 export const loadHandler = async (env: Record<string, string>): Promise<LoadedHandler> => {
-  for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
-  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
-  vi.stubEnv('POWERTOOLS_LOG_LEVEL', process.env['POWERTOOLS_LOG_LEVEL'] ?? 'WARN');
+  // Stubbed rather than set: the environment stays for the rest of the test, as a function's does for
+  // its lifetime (the AWS SDK reads region and credentials at first use), and vitest restores it
+  // after each test (unstubEnvs). The local runner's loader then imports the module afresh.
+  for (const [k, v] of Object.entries({ ...LOCAL_ENV_DEFAULTS, ...env })) {
+    if (k in env || process.env[k] === undefined) vi.stubEnv(k, v);
+  }
   vi.resetModules();
-  // The environment stays for the rest of the test, as a function's does for its lifetime (the AWS
-  // SDK reads region and credentials at first use); vitest restores it after each test (unstubEnvs).
-  return (await import('../../functions/stream-inference/index.js')) as unknown as LoadedHandler;
+  return (await loadLocalHandler({})) as unknown as LoadedHandler;
 };
