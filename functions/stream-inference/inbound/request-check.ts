@@ -24,7 +24,7 @@ export const headerValue = (headers: readonly RecordHeader[], name: string): str
  *
  * @example
  * const prepare = requestPreparer(config, protocolSpec(config.model.protocol));
- * const body = prepare(record); // the record's value, or a BadRecordError saying what is wrong
+ * const body = prepare(record); // the record's value, or a RecordFailure saying what is wrong
  */
 export const requestPreparer = (
   config: Config,

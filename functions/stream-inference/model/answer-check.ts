@@ -3,7 +3,7 @@
  * model (an ingress, an auth gateway, a misrouted load balancer) can answer 200 with a login page,
  * an empty body or JSON of its own: published, it would reach consumers as a prediction. Such an
  * answer is the model's fault, judged like an HTTP 500: retried a few times, then dead-lettered if
- * the model answered other records meanwhile, else left for redelivery (see fate.ts).
+ * the model answered other records meanwhile, else left for redelivery (see batch/fates.ts).
  */
 import type { Config } from '../config.js';
 import { ConfigError, FailureKind, RecordFailure } from '../failures.js';

@@ -41,7 +41,7 @@ const SDK_ATTEMPTS = 3;
  * Asks Amazon MSK for the cluster's bootstrap brokers on the listener `listenerFor` names. A
  * refusal that retrying cannot cure (no such listener, no permission, no such cluster) is a
  * `ConfigError` naming MSK_CLUSTER_ARN or KAFKA_AUTH; anything else (throttling, 5xx, network) is
- * a `TransientError`.
+ * a `RecordFailure` of kind `publish`.
  *
  * @see https://docs.aws.amazon.com/msk/1.0/apireference/clusters-clusterarn-bootstrap-brokers.html
  * @example

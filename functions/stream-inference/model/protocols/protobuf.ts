@@ -87,7 +87,7 @@ export type GrpcRequestCheck = (protoName: string, value: Buffer) => void;
  *
  * @example
  * const check = grpcRequestCheck(protocolSpec('v2'), config.model);
- * check('inference.ModelInferRequest', record.value); // throws BadRecordError when it is not one
+ * check('inference.ModelInferRequest', record.value); // throws a RecordFailure (kind decode) when it is not one
  */
 export const grpcRequestCheck = (spec: ProtocolSpec, model: ModelConfig): GrpcRequestCheck => {
   const { type } = protoRegistry();

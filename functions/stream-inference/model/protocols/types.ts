@@ -12,7 +12,7 @@ export interface ProtocolSpec {
   restPath(model: ModelConfig): string;
   /**
    * Checks a parsed REST request enough to reject garbage before it costs a model call.
-   * Throws `BadRecordError` (kind `shape`) naming what is wrong.
+   * Throws a `RecordFailure` (kind `shape`) naming what is wrong.
    */
   validateRest(request: unknown): void;
   /**
@@ -26,7 +26,7 @@ export interface ProtocolSpec {
 
 /**
  * Checks a decoded gRPC request (the object protobufjs decodes, fields at their defaults when absent)
- * enough to reject garbage before it costs a model call. Throws `BadRecordError` (kind `shape`).
+ * enough to reject garbage before it costs a model call. Throws a `RecordFailure` (kind `shape`).
  */
 export type GrpcRequestValidator = (message: unknown, model: ModelConfig) => void;
 

@@ -4,8 +4,8 @@
  */
 export interface ModelTransport {
   /**
-   * Sends one request and resolves with the model's answer. Rejects with `BadRecordError` when the
-   * model refused the request (4xx, INVALID_ARGUMENT, …) and `TransientError` when it could not answer.
+   * Sends one request and resolves with the model's answer. Rejects with a `RecordFailure` whose kind
+   * says why (model/answer-status.ts for a refusal, `model-unavailable` when it could not answer).
    */
   infer(body: Buffer, signal?: AbortSignal): Promise<Buffer>;
   /** Releases pooled connections (used by tests and the local runner; Lambda just freezes). */
