@@ -6,8 +6,10 @@
  * --transport grpc]`. With `--env-file`/`--env` (or KAFKA_INPUT_TOPIC in the environment) it polls
  * the configured input topic until Ctrl-C.
  */
+
 import { parseArgs } from 'node:util';
 import type { Protocol, Transport } from '../functions/stream-inference/config.js';
+import { PROTOCOLS } from '../functions/stream-inference/contract.js';
 import { integerFlag, oneOfFlag, runMain, UsageError } from './local/cli.js';
 import { DEFAULT_TIMEOUT_MS } from './local/context.js';
 import { prepareDemo, runDemo, SERVER_NAMES } from './local/demo.js';
@@ -75,12 +77,7 @@ const main = async (): Promise<number> => {
     process.stdout.write(USAGE);
     return 0;
   }
-  const protocolFlag = oneOfFlag('protocol', values.protocol, [
-    'v2',
-    'kfserving',
-    'seldon',
-    'tensorflow',
-  ] as const);
+  const protocolFlag = oneOfFlag('protocol', values.protocol, PROTOCOLS);
   const protocol: Protocol = protocolFlag === 'kfserving' ? 'v2' : (protocolFlag ?? 'v2');
   const transport: Transport = oneOfFlag('transport', values.transport, ['rest', 'grpc'] as const) ?? 'rest';
   const batchSize = integerFlag('batch-size', values['batch-size'], 1);

@@ -6,8 +6,10 @@
  *   npm run event -- --input requests.b64 --protocol v2                   # gRPC: adds the proto-name header
  *   npm run event -- --from-topic demo-v2-rest-input --max 10 --shape self-managed
  */
+
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { PROTOCOLS } from '../../functions/stream-inference/contract.js';
 import type { LambdaKafkaEvent } from '../../functions/stream-inference/inbound/event.js';
 import { integerFlag, isMain, oneOfFlag, runMain, UsageError } from './cli.js';
 import { buildEvent, EVENT_SHAPES, type EventShape, formatEvent, type SourceRecord } from './event.js';
@@ -128,12 +130,7 @@ const main = async (): Promise<number> => {
     process.stdout.write(USAGE);
     return 0;
   }
-  const protocol = oneOfFlag('protocol', values.protocol, [
-    'v2',
-    'kfserving',
-    'seldon',
-    'tensorflow',
-  ] as const);
+  const protocol = oneOfFlag('protocol', values.protocol, PROTOCOLS);
   const headers: Record<string, string> = {};
   for (const h of values.header) {
     const eq = h.indexOf('=');

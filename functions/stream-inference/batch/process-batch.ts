@@ -78,7 +78,7 @@ export const processBatch = async (
       await Promise.all(
         calls.map((call) =>
           limit(async () => {
-            const answers = await runCall(call, batch.records, stop, deps, deadline);
+            const answers = await runCall(call, { records: batch.records, stop, deps, deadline });
             call.members.forEach((m, k) => {
               results[m.index] = answers[k]!;
             });

@@ -35,6 +35,14 @@ export interface PartitionStop {
   offset: number;
 }
 
+/** What every call of one partition shares. */
+export interface PartitionCalls {
+  readonly records: readonly InputRecord[];
+  readonly stop: PartitionStop;
+  readonly deps: PipelineDeps;
+  readonly deadline: CallDeadline;
+}
+
 const MODEL_FAILED_ATTEMPTS = 3;
 
 /** What a record's not-found refusals showed: the first one's start, and a success after it. */
@@ -73,33 +81,23 @@ export const checkRecord = (record: InputRecord, deps: PipelineDeps): CheckResul
  * call is retried member by member, and whatever fails for one record is that record's fate.
  *
  * @example
- * const answers = await runCall(call, batch.records, stop, deps, deadline);
+ * const answers = await runCall(call, { records: batch.records, stop, deps, deadline });
  */
-export const runCall = async (
-  call: PlannedCall,
-  records: readonly InputRecord[],
-  stop: PartitionStop,
-  deps: PipelineDeps,
-  deadline: CallDeadline,
-): Promise<CallResult[]> => {
+export const runCall = async (call: PlannedCall, partition: PartitionCalls): Promise<CallResult[]> => {
+  const { records, stop, deps, deadline } = partition;
   const first = records[call.members[0]!.index]!;
   if (call.members.length === 1) return [await callModel(first, call.body, stop, deps, deadline)];
   try {
-    return await runPacked(call, records, stop, deps, deadline);
+    return await runPacked(call, partition);
   } catch {
     // Splitting the call failed in an unforeseen way: each member goes alone with its own bytes.
     const alone = call.members.map((m) => ({ members: [m], body: m.body }));
-    return (await Promise.all(alone.map((c) => runCall(c, records, stop, deps, deadline)))).flat();
+    return (await Promise.all(alone.map((c) => runCall(c, partition)))).flat();
   }
 };
 
-const runPacked = async (
-  call: PlannedCall,
-  records: readonly InputRecord[],
-  stop: PartitionStop,
-  deps: PipelineDeps,
-  deadline: CallDeadline,
-): Promise<CallResult[]> => {
+const runPacked = async (call: PlannedCall, partition: PartitionCalls): Promise<CallResult[]> => {
+  const { records, stop, deps, deadline } = partition;
   const first = records[call.members[0]!.index]!;
   if (first.offset > stop.offset) return call.members.map(() => ({ kind: 'not-called' }));
   try {
@@ -115,7 +113,7 @@ const runPacked = async (
         : asFailure(error, 'the model call', FailureKind.modelUnavailable);
     if (failure === undefined || failure.policy !== 'retry') {
       const halves = deps.coalescer!.bisect(call);
-      const answers = await Promise.all(halves.map((half) => runCall(half, records, stop, deps, deadline)));
+      const answers = await Promise.all(halves.map((half) => runCall(half, partition)));
       return answers.flat();
     }
     stop.offset = Math.min(stop.offset, first.offset);
