@@ -73,6 +73,11 @@ export const createBatchHandler = async (
     return publisher;
   };
 
+  // With KAFKA_BROKER the brokers are known before any event: connecting during init overlaps the
+  // broker handshake (and, on MSK, TLS and SASL) with the rest of the cold start instead of the first
+  // batch. Not awaited: a broker that is down must not fail or hold init.
+  if (config.kafka.brokers !== undefined) publisherFor(config.kafka.brokers).warmUp?.();
+
   return {
     async handle(event, context) {
       const decoded = decodeEvent(event);

@@ -27,6 +27,11 @@ export interface Publisher {
    */
   publish(records: readonly OutboundRecord[], deadline: number): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Starts connecting without waiting for it, so that the first publish finds the connection open.
+   * A connect that fails is forgotten: the first publish connects again, as it would have anyway.
+   */
+  warmUp?(): void;
 }
 
 export interface KafkaPublisherOptions {
@@ -132,6 +137,10 @@ export class KafkaPublisher implements Publisher {
 
   async close(): Promise<void> {
     await this.#reset();
+  }
+
+  warmUp(): void {
+    this.#connect().catch(() => undefined);
   }
 
   async #send(records: readonly OutboundRecord[]): Promise<void> {
