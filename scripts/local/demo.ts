@@ -178,7 +178,14 @@ export const runDemo = async (run: DemoRun, stopped: Promise<void>): Promise<num
     brokers: [LOCAL_BROKER],
     logLevel: logLevel.NOTHING,
   });
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  // Idempotent like the handler's producer, and connected before it: on a new broker the first
+  // InitProducerId waits for the broker's first block of producer IDs, and kafkajs logs each retry of
+  // it, which the handler reports as warnings. This one waits instead, quietly.
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    idempotent: true,
+    retry: { retries: 5 },
+  });
   await producer.connect();
   const started = Date.now();
   try {

@@ -16,6 +16,7 @@ import {
   type SourceRecord,
   type TimestampType,
 } from './event.js';
+import { localKafkaLog } from './kafka-log.js';
 import { emptyStats, type PollerStats, ProgressReporter } from './progress.js';
 import { type PartitionSpan, redeliverAll, type Settlement, settle, spansOf } from './settle.js';
 import { groupLag, timestampTypeOf, toSourceRecord } from './topic-reader.js';
@@ -105,7 +106,7 @@ export class Poller {
       clientId: 'msk-inference-local-poller',
       brokers: [...options.brokers],
       logLevel: logLevel.ERROR,
-      logCreator: () => (entry) => this.#log(`kafkajs: ${entry.log.message}`),
+      logCreator: localKafkaLog((line) => this.#log(line)),
     });
     this.#done = new Promise((resolve, reject) => {
       this.#settleDone = (error) => (error === undefined ? resolve() : reject(error));

@@ -1,6 +1,7 @@
 /**
  * Makes sure the local broker and a model server answer before a demo: when one does not, runs
- * `scripts/services.sh up` (idempotent; minutes on a fresh clone, seconds later) and checks again.
+ * `scripts/services.sh up --no-tools` (idempotent; minutes on a fresh clone, seconds later) and
+ * checks again.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -31,8 +32,11 @@ const run = (command: string, args: readonly string[]): Promise<void> =>
     );
   });
 
-/** `bash scripts/services.sh up`, its progress on stderr. */
-export const servicesUp = (): Promise<void> => run('bash', ['scripts/services.sh', 'up']);
+/**
+ * `bash scripts/services.sh up --no-tools`, its progress (a line per download, venv and server) on
+ * stderr: the broker and the model servers, not the venvs of cfn-lint and moto, which only tests use.
+ */
+export const servicesUp = (): Promise<void> => run('bash', ['scripts/services.sh', 'up', '--no-tools']);
 
 /**
  * @param say where to tell the user what is happening
@@ -50,7 +54,7 @@ export const ensureServices = async (
   if (missing.length === 0) return false;
   say(
     `${missing.map((c) => `${c.name} (${c.address})`).join(' and ')} not answering: starting the local ` +
-      'services with `bash scripts/services.sh up`.',
+      'services with `bash scripts/services.sh up --no-tools`.',
   );
   say(
     'The first run downloads Apache Kafka (Maven Central) and the model servers (PyPI) and trains the iris ' +
@@ -65,6 +69,6 @@ export const ensureServices = async (
         'see .cache/run/*.log and `bash scripts/services.sh status`',
     );
   }
-  say(`Local services up in ${Math.round((Date.now() - started) / 1000)} s.`);
+  say(`Local services up in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
   return true;
 };

@@ -1,6 +1,7 @@
 /**
  * `npm start` as a user runs it: the demo answers its sample requests with the right species and
  * exits 0; with `--follow` it keeps running until Ctrl-C, then stops with its offsets committed.
+ * What it prints on either stream reads as text: no terminal escape codes and no kafkajs log lines.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -13,6 +14,8 @@ const TSX = join(repoRoot, 'node_modules', '.bin', 'tsx');
 interface Run {
   readonly child: ChildProcess;
   readonly stdout: () => string;
+  /** stdout and stderr as the terminal shows them, interleaved. */
+  readonly screen: () => string;
   readonly exited: Promise<number | null>;
 }
 
@@ -22,13 +25,21 @@ const start = (args: readonly string[]): Run => {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  let screen = '';
   child.stdout!.on('data', (chunk: Buffer) => {
     out += chunk.toString('utf8');
+    screen += chunk.toString('utf8');
   });
-  child.stderr!.resume();
+  child.stderr!.on('data', (chunk: Buffer) => {
+    screen += chunk.toString('utf8');
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, stdout: () => out, exited };
+  return { child, stdout: () => out, screen: () => screen, exited };
 };
+
+/** Lines a user should not have to read: an ANSI escape sequence, or a log line of kafkajs. */
+const unreadable = (screen: string): string[] =>
+  screen.split('\n').filter((line) => line.includes('\u001b') || /kafkajs/i.test(line));
 
 const waitForOutput = async (run: Run, pattern: RegExp, timeoutMs: number): Promise<void> => {
   const deadline = Date.now() + timeoutMs;
@@ -65,6 +76,7 @@ describe('npm start', () => {
     for (const [, key, predicted, truth] of predictions) expect(predicted, key).toBe(truth);
     expect(out).toMatch(/6 of 6 answered with a prediction/);
     expect(out).toMatch(/offsets committed/);
+    expect(unreadable(run.screen())).toEqual([]);
   });
 
   it('with --follow, runs until Ctrl-C, then commits and exits 0', async () => {
@@ -79,6 +91,7 @@ describe('npm start', () => {
     // Assess: a clean stop, and the group's offsets at the end of the topic.
     expect(code, run.stdout()).toBe(0);
     expect(run.stdout()).toMatch(/Stopped after .* 0 failed invocations; offsets committed/);
+    expect(unreadable(run.screen())).toEqual([]);
     const admin = await kafkaAdmin();
     const topic = 'demo-tensorflow-rest-input';
     const [committed] = await admin.fetchOffsets({

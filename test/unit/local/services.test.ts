@@ -62,7 +62,7 @@ describe('ensureServices', () => {
     expect(started).toBe(1);
     expect(said.join('\n')).toMatch(/MLServer rest .* not answering: starting the local services/);
     expect(said.join('\n')).toMatch(/first run downloads .* several minutes/);
-    expect(said.at(-1)).toMatch(/Local services up in \d+ s/);
+    expect(said.at(-1)).toMatch(/Local services up in \d+\.\d s/);
   });
 
   it('names what still does not answer after starting', async () => {
