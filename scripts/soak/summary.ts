@@ -1,0 +1,195 @@
+/**
+ * A soak run's figures and verdict, from what was counted on the topics and sampled in the
+ * function's process; and the chart of its samples.
+ */
+import type { Machine } from '../bench/machine.js';
+import type { Chart } from './chart.js';
+import { type Growth, growthOverLastHalf, MIN_SAMPLES } from './growth.js';
+import type { Delay, Sample } from './sampler.js';
+import type { Counts } from './tally.js';
+
+/** Most RSS growth allowed over the second half of a run. */
+export const MAX_RSS_GROWTH = 0.1;
+
+export interface SoakSettings {
+  readonly records: number;
+  /** Records per second the producer feeds. */
+  readonly rate: number;
+  readonly model: 'instant' | 'mlserver';
+  readonly coalesceMaxRecords: number;
+  readonly modelConcurrency: number;
+  readonly partitions: number;
+  readonly batchSize: number;
+  readonly windowMs: number;
+  readonly sampleSeconds: number;
+  readonly maxMinutes: number;
+}
+
+/** What a run measured: times are ms since the epoch. */
+export interface SoakRun {
+  readonly settings: SoakSettings;
+  readonly machine: Machine;
+  readonly command: string;
+  readonly topics: { readonly input: string; readonly output: string; readonly errors: string };
+  readonly firstProduceAt: number;
+  /** When the producer's last record was acknowledged. */
+  readonly fedAt: number;
+  /** When the last answer was read (or the run gave up). */
+  readonly lastAnswerAt: number;
+  /** Records produced and acknowledged. */
+  readonly produced: number;
+  /** Records on the input topic, from its offsets (equal to `produced` unless the producer duplicated). */
+  readonly inputTopicRecords: number;
+  readonly counts: Counts;
+  readonly samples: readonly Sample[];
+  /** Over the whole run; undefined if the function's process never reported it. */
+  readonly eventLoopDelay: Delay | undefined;
+  readonly loadAtEnd: number;
+}
+
+export const MEMORY_FIELDS = [
+  'rss',
+  'heapTotal',
+  'heapUsed',
+  'external',
+  'arrayBuffers',
+  'malloced',
+] as const;
+
+export interface SoakResult extends SoakRun {
+  readonly wallSeconds: number;
+  /** Records answered per second, first produce to last answer. */
+  readonly recordsPerSecond: number;
+  /** From the last record fed to its answer: how far the function was behind the producer. */
+  readonly drainSeconds: number;
+  readonly rss: {
+    readonly start: number;
+    readonly mid?: number;
+    readonly end: number;
+    readonly growth?: number;
+  };
+  /** Growth over the second half of every memory figure and heap space (what grows, if one does). */
+  readonly growth: Readonly<Record<string, Growth | undefined>>;
+  /** Why the run failed; empty when it passed. */
+  readonly failures: readonly string[];
+}
+
+const seconds = (samples: readonly Sample[]) => (s: Sample) => (s.at - samples[0]!.at) / 1000;
+
+const growthOf = (samples: readonly Sample[], value: (s: Sample) => number): Growth | undefined =>
+  growthOverLastHalf(samples.map((s) => ({ t: seconds(samples)(s), value: value(s) })));
+
+const verdict = (run: SoakRun, rssGrowth: Growth | undefined): string[] => {
+  const { counts, produced, settings } = run;
+  const failures: string[] = [];
+  if (produced < settings.records) failures.push(`only ${produced} of ${settings.records} records were fed`);
+  if (run.inputTopicRecords !== produced)
+    failures.push(`the input topic holds ${run.inputTopicRecords} records, ${produced} were produced`);
+  if (counts.lost > 0)
+    failures.push(`${counts.lost} records lost (on neither the output nor the error topic)`);
+  if (counts.onBoth > 0) failures.push(`${counts.onBoth} records on both the output and the error topic`);
+  if (counts.strangers > 0) failures.push(`${counts.strangers} output or error records name no input record`);
+  if (rssGrowth === undefined)
+    failures.push(`${run.samples.length} samples: too few to judge memory (at least ${MIN_SAMPLES})`);
+  else if (rssGrowth.growth > MAX_RSS_GROWTH)
+    failures.push(
+      `RSS grew ${(rssGrowth.growth * 100).toFixed(1)}% over the second half (at most ${MAX_RSS_GROWTH * 100}%)`,
+    );
+  return failures;
+};
+
+/**
+ * @example
+ * const result = summarize(run);
+ * process.exitCode = result.failures.length === 0 ? 0 : 1;
+ */
+export const summarize = (run: SoakRun): SoakResult => {
+  const { samples } = run;
+  const rssGrowth = growthOf(samples, (s) => s.memory.rss);
+  // Spaces this process never used (read-only, shared) have nothing to show.
+  const spaces = Object.keys(samples[0]?.heapSpaces ?? {}).filter((space) =>
+    samples.some((s) => (s.heapSpaces[space] ?? 0) > 0),
+  );
+  const growth = Object.fromEntries([
+    ...MEMORY_FIELDS.map((f) => [f, growthOf(samples, (s) => s.memory[f])] as const),
+    ...spaces.map(
+      (space) => [`heap space ${space}`, growthOf(samples, (s) => s.heapSpaces[space] ?? 0)] as const,
+    ),
+  ]);
+  const wallMs = run.lastAnswerAt - run.firstProduceAt;
+  return {
+    ...run,
+    wallSeconds: wallMs / 1000,
+    recordsPerSecond: (run.counts.answered * 1000) / wallMs,
+    drainSeconds: (run.lastAnswerAt - run.fedAt) / 1000,
+    rss: {
+      start: samples[0]?.memory.rss ?? Number.NaN,
+      end: samples.at(-1)?.memory.rss ?? Number.NaN,
+      ...(rssGrowth === undefined ? {} : { mid: rssGrowth.mid, growth: rssGrowth.growth }),
+    },
+    growth,
+    failures: verdict(run, rssGrowth),
+  };
+};
+
+const MB = 2 ** 20;
+const mb = (bytes: number | undefined): string =>
+  bytes === undefined ? '—' : `${(bytes / MB).toFixed(1)} MB`;
+const int = (n: number): string => Math.round(n).toLocaleString('en-US');
+const percent = (g: number | undefined): string => (g === undefined ? '—' : `${(g * 100).toFixed(1)}%`);
+
+/** The lines printed at the end of a run. */
+export const renderText = (r: SoakResult): string[] => {
+  const c = r.counts;
+  const d = r.eventLoopDelay;
+  const grown = Object.entries(r.growth)
+    .filter(([, g]) => g !== undefined)
+    .map(([name, g]) => `${name} ${percent(g!.growth)} (${mb(g!.mid)} → ${mb(g!.end)})`);
+  return [
+    `${int(c.in)} records fed at ${int(r.settings.rate)}/s (${r.settings.model}, COALESCE_MAX_RECORDS ` +
+      `${r.settings.coalesceMaxRecords}): ${r.wallSeconds.toFixed(0)} s, ${int(r.recordsPerSecond)} records/s, ` +
+      `last answer ${r.drainSeconds.toFixed(1)} s after the last record fed`,
+    `in ${int(c.in)} = out ${int(c.out)} + errors ${int(c.errors)} + lost ${int(c.lost)}; ` +
+      `${int(c.duplicates)} duplicates, ${int(c.onBoth)} on both topics, ${int(c.strangers)} strangers`,
+    `RSS start ${mb(r.rss.start)}, mid ${mb(r.rss.mid)}, end ${mb(r.rss.end)}: ${percent(r.rss.growth)} over the second half`,
+    `event-loop delay over the run: p50 ${d?.p50.toFixed(1) ?? '—'} ms, p99 ${d?.p99.toFixed(1) ?? '—'} ms, ` +
+      `max ${d?.max.toFixed(1) ?? '—'} ms`,
+    `growth over the second half: ${grown.join(', ')}`,
+    r.failures.length === 0 ? 'PASSED' : `FAILED: ${r.failures.join('; ')}`,
+  ];
+};
+
+/** Memory, event-loop delay and throughput against time, with half-way marked. */
+export const soakChart = (r: SoakResult): Chart => {
+  const t = seconds(r.samples);
+  const line = (name: string, value: (s: Sample) => number) => ({
+    name,
+    points: r.samples.map((s) => [t(s), value(s)] as const),
+  });
+  const rates = r.samples.slice(1).map((s, i) => {
+    const previous = r.samples[i]!;
+    const done = s.poller.recordsDone - previous.poller.recordsDone;
+    return [t(s), (done * 1000) / (s.at - previous.at)] as const;
+  });
+  const end = r.samples.length > 0 ? t(r.samples.at(-1)!) : 0;
+  return {
+    title: `Soak: ${int(r.counts.in)} records at ${int(r.settings.rate)}/s, ${r.settings.model} model (${r.machine.date.slice(0, 10)})`,
+    xLabel: `seconds (a sample every ${r.settings.sampleSeconds} s)`,
+    markers: [{ x: end / 2, label: `half-way: RSS ${percent(r.rss.growth)} to the end` }],
+    panels: [
+      {
+        title: 'memory of the function process (MB)',
+        series: [
+          line('RSS', (s) => s.memory.rss / MB),
+          line('heap total', (s) => s.memory.heapTotal / MB),
+          line('heap used', (s) => s.memory.heapUsed / MB),
+        ],
+      },
+      {
+        title: 'event-loop delay per interval (ms)',
+        series: [line('p50', (s) => s.eventLoopDelay.p50), line('p99', (s) => s.eventLoopDelay.p99)],
+      },
+      { title: 'records done per second', series: [{ name: 'handled', points: rates }] },
+    ],
+  };
+};
