@@ -22,7 +22,7 @@ import { ensureServices } from '../local/services.js';
 import { chartSvg } from './chart.js';
 import { feed } from './feeder.js';
 import { CONFIG_VARIABLE, type FunctionConfig, readReports, samplesOf } from './reports.js';
-import { renderText, type SoakSettings, soakChart, summarize } from './summary.js';
+import { type Progress, renderText, type SoakSettings, soakChart, summarize } from './summary.js';
 import { KeyTally } from './tally.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -160,7 +160,12 @@ const main = async (): Promise<number> => {
     );
 
     let produced = 0;
-    const progress = setInterval(() => {
+    const progress: Progress[] = [];
+    const mark = (): void => {
+      progress.push({ at: Date.now(), fed: produced, answered: tally.answered });
+    };
+    const ticker = setInterval(() => {
+      mark();
       const last = samplesOf(readReports(fn.lines)).at(-1);
       log(
         `${produced} fed, ${tally.answered} answered` +
@@ -173,6 +178,7 @@ const main = async (): Promise<number> => {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), deadline - 30_000 - Date.now());
     const firstProduceAt = Date.now();
+    mark();
     produced = await feed({
       producer: kafka.producer,
       topic: topics.input,
@@ -190,7 +196,8 @@ const main = async (): Promise<number> => {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     clearTimeout(timer);
-    clearInterval(progress);
+    clearInterval(ticker);
+    mark();
     if (exited()) log('the function process ended before every record was answered');
     stops.shift();
     await fn.stop(30_000);
@@ -207,6 +214,7 @@ const main = async (): Promise<number> => {
       fedAt,
       lastAnswerAt: lastAnswerAt || Date.now(),
       produced,
+      progress,
       inputTopicRecords: offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0),
       counts: tally.counts(),
       samples: samplesOf(reports),

@@ -25,6 +25,13 @@ export interface SoakSettings {
   readonly maxMinutes: number;
 }
 
+/** The producer's side, read every sample interval: records fed, and answered on the topics. */
+export interface Progress {
+  readonly at: number;
+  readonly fed: number;
+  readonly answered: number;
+}
+
 /** What a run measured: times are ms since the epoch. */
 export interface SoakRun {
   readonly settings: SoakSettings;
@@ -38,6 +45,7 @@ export interface SoakRun {
   readonly lastAnswerAt: number;
   /** Records produced and acknowledged. */
   readonly produced: number;
+  readonly progress: readonly Progress[];
   /** Records on the input topic, from its offsets (equal to `produced` unless the producer duplicated). */
   readonly inputTopicRecords: number;
   readonly counts: Counts;
@@ -60,8 +68,13 @@ export interface SoakResult extends SoakRun {
   readonly wallSeconds: number;
   /** Records answered per second, first produce to last answer. */
   readonly recordsPerSecond: number;
-  /** From the last record fed to its answer: how far the function was behind the producer. */
+  /** From the last record fed to the last answer: how far the function was behind the producer at the end. */
   readonly drainSeconds: number;
+  /**
+   * Most records fed and not yet answered at a progress reading. A function that keeps up holds about
+   * a batch and its window's worth; a backlog holds records in the poller, and memory with them.
+   */
+  readonly maxBacklog: number;
   readonly rss: {
     readonly start: number;
     readonly mid?: number;
@@ -122,6 +135,7 @@ export const summarize = (run: SoakRun): SoakResult => {
     wallSeconds: wallMs / 1000,
     recordsPerSecond: (run.counts.answered * 1000) / wallMs,
     drainSeconds: (run.lastAnswerAt - run.fedAt) / 1000,
+    maxBacklog: Math.max(0, ...run.progress.map((p) => p.fed - p.answered)),
     rss: {
       start: samples[0]?.memory.rss ?? Number.NaN,
       end: samples.at(-1)?.memory.rss ?? Number.NaN,
@@ -148,7 +162,8 @@ export const renderText = (r: SoakResult): string[] => {
   return [
     `${int(c.in)} records fed at ${int(r.settings.rate)}/s (${r.settings.model}, COALESCE_MAX_RECORDS ` +
       `${r.settings.coalesceMaxRecords}): ${r.wallSeconds.toFixed(0)} s, ${int(r.recordsPerSecond)} records/s, ` +
-      `last answer ${r.drainSeconds.toFixed(1)} s after the last record fed`,
+      `last answer ${r.drainSeconds.toFixed(1)} s after the last record fed; at most ${int(r.maxBacklog)} ` +
+      'records fed and not yet answered',
     `in ${int(c.in)} = out ${int(c.out)} + errors ${int(c.errors)} + lost ${int(c.lost)}; ` +
       `${int(c.duplicates)} duplicates, ${int(c.onBoth)} on both topics, ${int(c.strangers)} strangers`,
     `RSS start ${mb(r.rss.start)}, mid ${mb(r.rss.mid)}, end ${mb(r.rss.end)}: ${percent(r.rss.growth)} over the second half`,
@@ -166,11 +181,13 @@ export const soakChart = (r: SoakResult): Chart => {
     name,
     points: r.samples.map((s) => [t(s), value(s)] as const),
   });
-  const rates = r.samples.slice(1).map((s, i) => {
-    const previous = r.samples[i]!;
-    const done = s.poller.recordsDone - previous.poller.recordsDone;
-    return [t(s), (done * 1000) / (s.at - previous.at)] as const;
-  });
+  // The producer's readings on the samples' time axis.
+  const t0 = r.samples[0]?.at ?? r.firstProduceAt;
+  const ratePoints = (count: (p: Progress) => number) =>
+    r.progress.slice(1).map((p, i) => {
+      const previous = r.progress[i]!;
+      return [(p.at - t0) / 1000, ((count(p) - count(previous)) * 1000) / (p.at - previous.at)] as const;
+    });
   const end = r.samples.length > 0 ? t(r.samples.at(-1)!) : 0;
   return {
     title: `Soak: ${int(r.counts.in)} records at ${int(r.settings.rate)}/s, ${r.settings.model} model (${r.machine.date.slice(0, 10)})`,
@@ -189,7 +206,22 @@ export const soakChart = (r: SoakResult): Chart => {
         title: 'event-loop delay per interval (ms)',
         series: [line('p50', (s) => s.eventLoopDelay.p50), line('p99', (s) => s.eventLoopDelay.p99)],
       },
-      { title: 'records done per second', series: [{ name: 'handled', points: rates }] },
+      {
+        title: 'records per second',
+        series: [
+          { name: 'fed', points: ratePoints((p) => p.fed) },
+          { name: 'answered', points: ratePoints((p) => p.answered) },
+        ],
+      },
+      {
+        title: 'records fed and not yet answered',
+        series: [
+          {
+            name: 'backlog',
+            points: r.progress.map((p) => [(p.at - t0) / 1000, p.fed - p.answered] as const),
+          },
+        ],
+      },
     ],
   };
 };

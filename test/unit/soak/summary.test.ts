@@ -68,6 +68,11 @@ const run = (rssMb: readonly number[], over: Partial<SoakRun> = {}): SoakRun => 
   fedAt: T0 + 100_000,
   lastAnswerAt: T0 + 100_000,
   produced: 150_000,
+  progress: Array.from({ length: 11 }, (_, i) => ({
+    at: T0 + i * 10_000,
+    fed: Math.min(150_000, i * 15_000),
+    answered: Math.max(0, i * 15_000 - 1_000),
+  })),
   inputTopicRecords: 150_000,
   counts: counts(),
   samples: rssMb.map((mb, i) => sample(i, mb)),
@@ -88,6 +93,7 @@ describe('summarize', () => {
     expect(result.rss).toEqual({ start: 80 * MB, mid: 100 * MB, end: 100 * MB, growth: 0 });
     expect(result.wallSeconds).toBe(100);
     expect(result.recordsPerSecond).toBe(1_500);
+    expect(result.maxBacklog).toBe(1_000);
     expect(result.growth['heap space old_space']?.growth).toBe(0);
     expect(result.growth).not.toHaveProperty('heap space read_only_space');
   });
@@ -155,18 +161,25 @@ describe('summarize', () => {
 });
 
 describe('soakChart', () => {
-  it('plots memory in MB, delay per interval, and records done per second between samples', () => {
+  it('plots memory in MB, delay per interval, records fed and answered per second, and the backlog', () => {
     // Act
     const chart = soakChart(summarize(run(FLAT)));
 
     // Assess
-    const [memory, delay, rate] = chart.panels;
+    const [memory, delay, rate, backlog] = chart.panels;
     expect(memory?.series[0]?.points.slice(0, 2)).toEqual([
       [0, 80],
       [10, 100],
     ]);
     expect(delay?.series.map((s) => s.name)).toEqual(['p50', 'p99']);
-    expect(rate?.series[0]?.points[0]).toEqual([10, 1_500]);
+    expect(rate?.series.map((s) => s.points[0])).toEqual([
+      [10, 1_500],
+      [10, 1_400],
+    ]);
+    expect(backlog?.series[0]?.points.slice(0, 2)).toEqual([
+      [0, 0],
+      [10, 1_000],
+    ]);
     expect(chart.markers).toEqual([{ x: 50, label: 'half-way: RSS 0.0% to the end' }]);
   });
 });
