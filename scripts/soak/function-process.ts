@@ -5,6 +5,7 @@
  * (./reports.ts), stops on SIGTERM.
  */
 import { loadConfiguredHandler } from '../bench/handlers.js';
+import type { LambdaHandler } from '../local/context.js';
 import { Poller } from '../local/poller.js';
 import { CONFIG_VARIABLE, type FunctionConfig, type FunctionReport } from './reports.js';
 import { Sampler } from './sampler.js';
@@ -22,7 +23,21 @@ const main = async (): Promise<void> => {
   if (config === null)
     throw new Error(`${CONFIG_VARIABLE} is not set: this process is started by npm run soak`);
   const sampler = new Sampler();
-  const { handler, shutdown } = await loadConfiguredHandler(config.handlerEnv, config.bundleDir);
+  const loaded = await loadConfiguredHandler(config.handlerEnv, config.bundleDir);
+  // Time in the handler, counted up to the moment of each sample (the poller runs one batch at a time).
+  let handlerMs = 0;
+  let runningSince: number | undefined;
+  const busyMs = (): number =>
+    handlerMs + (runningSince === undefined ? 0 : performance.now() - runningSince);
+  const handler: LambdaHandler = async (event, context) => {
+    runningSince = performance.now();
+    try {
+      return await loaded.handler(event, context);
+    } finally {
+      handlerMs += performance.now() - runningSince;
+      runningSince = undefined;
+    }
+  };
   const poller = new Poller({
     brokers: config.brokers,
     topic: config.topic,
@@ -31,11 +46,11 @@ const main = async (): Promise<void> => {
     batching: config.batching,
     progressIntervalMs: false,
     log,
-    onStop: shutdown,
+    onStop: loaded.shutdown,
   });
   await poller.start();
   report({ kind: 'ready' });
-  const sample = (): void => report({ kind: 'sample', sample: sampler.sample(poller.stats) });
+  const sample = (): void => report({ kind: 'sample', sample: sampler.sample(poller.stats, busyMs()) });
   sample();
   const timer = setInterval(sample, config.sampleMs);
   process.once('SIGTERM', () => {

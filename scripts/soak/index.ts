@@ -22,7 +22,14 @@ import { ensureServices } from '../local/services.js';
 import { chartSvg } from './chart.js';
 import { feed } from './feeder.js';
 import { CONFIG_VARIABLE, type FunctionConfig, readReports, samplesOf } from './reports.js';
-import { type Progress, renderText, type SoakSettings, soakChart, summarize } from './summary.js';
+import {
+  type Progress,
+  progressLine,
+  renderText,
+  type SoakSettings,
+  soakChart,
+  summarize,
+} from './summary.js';
 import { KeyTally } from './tally.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -166,14 +173,7 @@ const main = async (): Promise<number> => {
     };
     const ticker = setInterval(() => {
       mark();
-      const last = samplesOf(readReports(fn.lines)).at(-1);
-      log(
-        `${produced} fed, ${tally.answered} answered` +
-          (last === undefined
-            ? ''
-            : `; RSS ${(last.memory.rss / 2 ** 20).toFixed(1)} MB, heap ${(last.memory.heapUsed / 2 ** 20).toFixed(1)} MB, ` +
-              `event-loop delay p99 ${last.eventLoopDelay.p99.toFixed(1)} ms`),
-      );
+      log(progressLine(progress.at(-1)!, samplesOf(readReports(fn.lines))));
     }, config.sampleMs);
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), deadline - 30_000 - Date.now());

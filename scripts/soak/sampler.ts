@@ -34,6 +34,8 @@ export interface Sample {
   readonly eventLoopDelay: Delay;
   /** The local poller's counters so far. */
   readonly poller: PollerStats;
+  /** Time spent in handler invocations so far: near the elapsed time, the function is saturated. */
+  readonly handlerMs: number;
 }
 
 /** How finely the loop's delay is timed, in ms (perf_hooks' default is 10). */
@@ -50,7 +52,7 @@ const delayOf = (h: IntervalHistogram): Delay => ({
 /**
  * @example
  * const sampler = new Sampler();
- * setInterval(() => console.log(JSON.stringify(sampler.sample(poller.stats))), 10_000);
+ * setInterval(() => console.log(JSON.stringify(sampler.sample(poller.stats, handlerMs))), 10_000);
  * // at the end: sampler.overall().p99
  */
 export class Sampler {
@@ -64,7 +66,7 @@ export class Sampler {
     this.#run.enable();
   }
 
-  sample(poller: Readonly<PollerStats>): Sample {
+  sample(poller: Readonly<PollerStats>, handlerMs: number): Sample {
     const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
     const heap = getHeapStatistics();
     const eventLoopDelay = delayOf(this.#interval);
@@ -77,6 +79,7 @@ export class Sampler {
       activeResources: process.getActiveResourcesInfo().length,
       eventLoopDelay,
       poller: { ...poller },
+      handlerMs,
     };
   }
 

@@ -75,6 +75,8 @@ export interface SoakResult extends SoakRun {
    * a batch and its window's worth; a backlog holds records in the poller, and memory with them.
    */
   readonly maxBacklog: number;
+  /** Share of the sampled time the function spent in invocations: near 1, it had no room for more. */
+  readonly handlerBusy: number;
   readonly rss: {
     readonly start: number;
     readonly mid?: number;
@@ -91,6 +93,12 @@ const seconds = (samples: readonly Sample[]) => (s: Sample) => (s.at - samples[0
 
 const growthOf = (samples: readonly Sample[], value: (s: Sample) => number): Growth | undefined =>
   growthOverLastHalf(samples.map((s) => ({ t: seconds(samples)(s), value: value(s) })));
+
+const busy = (samples: readonly Sample[]): number => {
+  const [first, last] = [samples[0], samples.at(-1)];
+  if (first === undefined || last === undefined || last.at === first.at) return Number.NaN;
+  return (last.handlerMs - first.handlerMs) / (last.at - first.at);
+};
 
 const verdict = (run: SoakRun, rssGrowth: Growth | undefined): string[] => {
   const { counts, produced, settings } = run;
@@ -136,6 +144,7 @@ export const summarize = (run: SoakRun): SoakResult => {
     recordsPerSecond: (run.counts.answered * 1000) / wallMs,
     drainSeconds: (run.lastAnswerAt - run.fedAt) / 1000,
     maxBacklog: Math.max(0, ...run.progress.map((p) => p.fed - p.answered)),
+    handlerBusy: busy(samples),
     rss: {
       start: samples[0]?.memory.rss ?? Number.NaN,
       end: samples.at(-1)?.memory.rss ?? Number.NaN,
@@ -150,7 +159,26 @@ const MB = 2 ** 20;
 const mb = (bytes: number | undefined): string =>
   bytes === undefined ? '—' : `${(bytes / MB).toFixed(1)} MB`;
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
-const percent = (g: number | undefined): string => (g === undefined ? '—' : `${(g * 100).toFixed(1)}%`);
+const percent = (g: number | undefined, digits = 1): string =>
+  g === undefined || Number.isNaN(g) ? '—' : `${(g * 100).toFixed(digits)}%`;
+
+/**
+ * The line printed every sample interval during a run.
+ *
+ * @example
+ * progressLine({ at, fed: 15_000, answered: 14_200 }, samples);
+ * // '15,000 fed, 14,200 answered; RSS 160.2 MB, heap used 48.0 MB, event-loop delay p99 21.0 ms, handler busy 42%'
+ */
+export const progressLine = (p: Progress, samples: readonly Sample[]): string => {
+  const [last, previous] = [samples.at(-1), samples.at(-2)];
+  const counts = `${int(p.fed)} fed, ${int(p.answered)} answered`;
+  if (last === undefined) return counts;
+  const busyNow = previous === undefined ? '' : `, handler busy ${percent(busy([previous, last]), 0)}`;
+  return (
+    `${counts}; RSS ${mb(last.memory.rss)}, heap used ${mb(last.memory.heapUsed)}, ` +
+    `event-loop delay p99 ${last.eventLoopDelay.p99.toFixed(1)} ms${busyNow}`
+  );
+};
 
 /** The lines printed at the end of a run. */
 export const renderText = (r: SoakResult): string[] => {
@@ -163,7 +191,7 @@ export const renderText = (r: SoakResult): string[] => {
     `${int(c.in)} records fed at ${int(r.settings.rate)}/s (${r.settings.model}, COALESCE_MAX_RECORDS ` +
       `${r.settings.coalesceMaxRecords}): ${r.wallSeconds.toFixed(0)} s, ${int(r.recordsPerSecond)} records/s, ` +
       `last answer ${r.drainSeconds.toFixed(1)} s after the last record fed; at most ${int(r.maxBacklog)} ` +
-      'records fed and not yet answered',
+      `records fed and not yet answered; the handler busy ${percent(r.handlerBusy)} of the time`,
     `in ${int(c.in)} = out ${int(c.out)} + errors ${int(c.errors)} + lost ${int(c.lost)}; ` +
       `${int(c.duplicates)} duplicates, ${int(c.onBoth)} on both topics, ${int(c.strangers)} strangers`,
     `RSS start ${mb(r.rss.start)}, mid ${mb(r.rss.mid)}, end ${mb(r.rss.end)}: ${percent(r.rss.growth)} over the second half`,

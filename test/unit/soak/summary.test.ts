@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import type { Machine } from '../../../scripts/bench/machine.js';
 import { readReports, samplesOf } from '../../../scripts/soak/reports.js';
 import type { Sample } from '../../../scripts/soak/sampler.js';
-import { renderText, type SoakRun, soakChart, summarize } from '../../../scripts/soak/summary.js';
+import {
+  progressLine,
+  renderText,
+  type SoakRun,
+  soakChart,
+  summarize,
+} from '../../../scripts/soak/summary.js';
 import type { Counts } from '../../../scripts/soak/tally.js';
 
 const MB = 2 ** 20;
@@ -24,6 +30,7 @@ const sample = (i: number, rssMb: number): Sample => ({
   activeResources: 12,
   eventLoopDelay: { p50: 10, p99: 20 + i, max: 40 },
   poller: { invocations: i, recordsIn: i * 15_000, recordsDone: i * 15_000, redelivered: 0, errors: 0 },
+  handlerMs: i * 5_000,
 });
 
 const machine: Machine = {
@@ -94,6 +101,7 @@ describe('summarize', () => {
     expect(result.wallSeconds).toBe(100);
     expect(result.recordsPerSecond).toBe(1_500);
     expect(result.maxBacklog).toBe(1_000);
+    expect(result.handlerBusy).toBe(0.5);
     expect(result.growth['heap space old_space']?.growth).toBe(0);
     expect(result.growth).not.toHaveProperty('heap space read_only_space');
   });
@@ -157,6 +165,29 @@ describe('summarize', () => {
     );
     expect(lines).toContain('RSS start 80.0 MB, mid 100.0 MB, end 100.0 MB: 0.0% over the second half');
     expect(lines.at(-1)).toBe('PASSED');
+  });
+});
+
+describe('progressLine', () => {
+  it('tells the counts, the last sample, and how busy the handler was since the one before', () => {
+    // Prepare
+    const samples = [sample(0, 90), sample(1, 95)];
+
+    // Act
+    const line = progressLine({ at: T0 + 10_000, fed: 15_000, answered: 14_200 }, samples);
+
+    // Assess
+    expect(line).toBe(
+      '15,000 fed, 14,200 answered; RSS 95.0 MB, heap used 40.0 MB, event-loop delay p99 21.0 ms, handler busy 50%',
+    );
+  });
+
+  it('tells the counts alone before the first sample', () => {
+    // Act
+    const line = progressLine({ at: T0, fed: 0, answered: 0 }, []);
+
+    // Assess
+    expect(line).toBe('0 fed, 0 answered');
   });
 });
 
