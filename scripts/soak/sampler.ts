@@ -36,6 +36,8 @@ export interface Sample {
   readonly poller: PollerStats;
   /** Time spent in handler invocations so far: near the elapsed time, the function is saturated. */
   readonly handlerMs: number;
+  /** CPU time (user + system) of the process so far: per record, what the load on the machine does not change. */
+  readonly cpuMs: number;
 }
 
 /** How finely the loop's delay is timed, in ms (perf_hooks' default is 10). */
@@ -69,6 +71,7 @@ export class Sampler {
   sample(poller: Readonly<PollerStats>, handlerMs: number): Sample {
     const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
     const heap = getHeapStatistics();
+    const cpu = process.cpuUsage();
     const eventLoopDelay = delayOf(this.#interval);
     this.#interval.reset();
     return {
@@ -80,6 +83,7 @@ export class Sampler {
       eventLoopDelay,
       poller: { ...poller },
       handlerMs,
+      cpuMs: (cpu.user + cpu.system) / 1000,
     };
   }
 

@@ -77,6 +77,8 @@ export interface SoakResult extends SoakRun {
   readonly maxBacklog: number;
   /** Share of the sampled time the function spent in invocations: near 1, it had no room for more. */
   readonly handlerBusy: number;
+  /** CPU time of the function's process per record done (poller and handler together). */
+  readonly cpuMsPerRecord: number;
   readonly rss: {
     readonly start: number;
     readonly mid?: number;
@@ -98,6 +100,12 @@ const busy = (samples: readonly Sample[]): number => {
   const [first, last] = [samples[0], samples.at(-1)];
   if (first === undefined || last === undefined || last.at === first.at) return Number.NaN;
   return (last.handlerMs - first.handlerMs) / (last.at - first.at);
+};
+
+const cpuPerRecord = (samples: readonly Sample[]): number => {
+  const [first, last] = [samples[0], samples.at(-1)];
+  const done = (last?.poller.recordsDone ?? 0) - (first?.poller.recordsDone ?? 0);
+  return done > 0 ? (last!.cpuMs - first!.cpuMs) / done : Number.NaN;
 };
 
 const verdict = (run: SoakRun, rssGrowth: Growth | undefined): string[] => {
@@ -145,6 +153,7 @@ export const summarize = (run: SoakRun): SoakResult => {
     drainSeconds: (run.lastAnswerAt - run.fedAt) / 1000,
     maxBacklog: Math.max(0, ...run.progress.map((p) => p.fed - p.answered)),
     handlerBusy: busy(samples),
+    cpuMsPerRecord: cpuPerRecord(samples),
     rss: {
       start: samples[0]?.memory.rss ?? Number.NaN,
       end: samples.at(-1)?.memory.rss ?? Number.NaN,
@@ -191,7 +200,8 @@ export const renderText = (r: SoakResult): string[] => {
     `${int(c.in)} records fed at ${int(r.settings.rate)}/s (${r.settings.model}, COALESCE_MAX_RECORDS ` +
       `${r.settings.coalesceMaxRecords}): ${r.wallSeconds.toFixed(0)} s, ${int(r.recordsPerSecond)} records/s, ` +
       `last answer ${r.drainSeconds.toFixed(1)} s after the last record fed; at most ${int(r.maxBacklog)} ` +
-      `records fed and not yet answered; the handler busy ${percent(r.handlerBusy)} of the time`,
+      `records fed and not yet answered; the handler busy ${percent(r.handlerBusy)} of the time, ` +
+      `${r.cpuMsPerRecord.toFixed(3)} ms of CPU per record`,
     `in ${int(c.in)} = out ${int(c.out)} + errors ${int(c.errors)} + lost ${int(c.lost)}; ` +
       `${int(c.duplicates)} duplicates, ${int(c.onBoth)} on both topics, ${int(c.strangers)} strangers`,
     `RSS start ${mb(r.rss.start)}, mid ${mb(r.rss.mid)}, end ${mb(r.rss.end)}: ${percent(r.rss.growth)} over the second half`,

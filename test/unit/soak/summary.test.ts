@@ -31,6 +31,7 @@ const sample = (i: number, rssMb: number): Sample => ({
   eventLoopDelay: { p50: 10, p99: 20 + i, max: 40 },
   poller: { invocations: i, recordsIn: i * 15_000, recordsDone: i * 15_000, redelivered: 0, errors: 0 },
   handlerMs: i * 5_000,
+  cpuMs: 1_000 + i * 3_000,
 });
 
 const machine: Machine = {
@@ -102,6 +103,7 @@ describe('summarize', () => {
     expect(result.recordsPerSecond).toBe(1_500);
     expect(result.maxBacklog).toBe(1_000);
     expect(result.handlerBusy).toBe(0.5);
+    expect(result.cpuMsPerRecord).toBe(0.2);
     expect(result.growth['heap space old_space']?.growth).toBe(0);
     expect(result.growth).not.toHaveProperty('heap space read_only_space');
   });
