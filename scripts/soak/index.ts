@@ -205,6 +205,7 @@ const main = async (): Promise<number> => {
     const overall = reports.find((r) => r.kind === 'overall');
     const offsets = await kafka.admin.fetchTopicOffsets(topics.input);
 
+    const harnessCpu = process.cpuUsage();
     const result = summarize({
       settings,
       machine,
@@ -220,6 +221,7 @@ const main = async (): Promise<number> => {
       samples: samplesOf(reports),
       eventLoopDelay: overall?.kind === 'overall' ? overall.eventLoopDelay : undefined,
       loadAtEnd: describeMachine().loadAtStart,
+      harnessCpuMs: (harnessCpu.user + harnessCpu.system) / 1000,
     });
     const outDirs = [dir, ...(write || settings.records >= FULL_RECORDS ? [join(ROOT, 'docs', 'soak')] : [])];
     for (const out of outDirs) {

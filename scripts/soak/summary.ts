@@ -52,7 +52,10 @@ export interface SoakRun {
   readonly samples: readonly Sample[];
   /** Over the whole run; undefined if the function's process never reported it. */
   readonly eventLoopDelay: Delay | undefined;
+  /** 1-minute load average at the end (other work on a shared machine shows here). */
   readonly loadAtEnd: number;
+  /** CPU time of the soak's own process (producer and topic reader), to weigh against the function's. */
+  readonly harnessCpuMs: number;
 }
 
 export const MEMORY_FIELDS = [
@@ -201,7 +204,8 @@ export const renderText = (r: SoakResult): string[] => {
       `${r.settings.coalesceMaxRecords}): ${r.wallSeconds.toFixed(0)} s, ${int(r.recordsPerSecond)} records/s, ` +
       `last answer ${r.drainSeconds.toFixed(1)} s after the last record fed; at most ${int(r.maxBacklog)} ` +
       `records fed and not yet answered; the handler busy ${percent(r.handlerBusy)} of the time, ` +
-      `${r.cpuMsPerRecord.toFixed(3)} ms of CPU per record`,
+      `${r.cpuMsPerRecord.toFixed(3)} ms of CPU per record (the producer and reader: ` +
+      `${(r.harnessCpuMs / c.in).toFixed(3)} ms); load average ${r.machine.loadAtStart} at start, ${r.loadAtEnd} at end`,
     `in ${int(c.in)} = out ${int(c.out)} + errors ${int(c.errors)} + lost ${int(c.lost)}; ` +
       `${int(c.duplicates)} duplicates, ${int(c.onBoth)} on both topics, ${int(c.strangers)} strangers`,
     `RSS start ${mb(r.rss.start)}, mid ${mb(r.rss.mid)}, end ${mb(r.rss.end)}: ${percent(r.rss.growth)} over the second half`,

@@ -86,6 +86,7 @@ const run = (rssMb: readonly number[], over: Partial<SoakRun> = {}): SoakRun => 
   samples: rssMb.map((mb, i) => sample(i, mb)),
   eventLoopDelay: { p50: 10, p99: 25, max: 60 },
   loadAtEnd: 1,
+  harnessCpuMs: 15_000,
   ...over,
 });
 
