@@ -198,7 +198,7 @@ const main = async (): Promise<number> => {
     clearTimeout(timer);
     clearInterval(ticker);
     mark();
-    if (exited()) log('the function process ended before every record was answered');
+    const endedBy = exited() ? 'function-exited' : abort.signal.aborted ? 'deadline' : 'answered';
     stops.shift();
     await fn.stop(30_000);
     const reports = readReports(fn.lines);
@@ -216,6 +216,7 @@ const main = async (): Promise<number> => {
       lastAnswerAt: lastAnswerAt || Date.now(),
       produced,
       progress,
+      endedBy,
       inputTopicRecords: offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0),
       counts: tally.counts(),
       samples: samplesOf(reports),

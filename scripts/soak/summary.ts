@@ -46,6 +46,11 @@ export interface SoakRun {
   /** Records produced and acknowledged. */
   readonly produced: number;
   readonly progress: readonly Progress[];
+  /**
+   * Why the run stopped waiting for answers: all came, the deadline (`--max-minutes`) passed, or the
+   * function's process ended.
+   */
+  readonly endedBy: 'answered' | 'deadline' | 'function-exited';
   /** Records on the input topic, from its offsets (equal to `produced` unless the producer duplicated). */
   readonly inputTopicRecords: number;
   readonly counts: Counts;
@@ -117,7 +122,14 @@ const verdict = (run: SoakRun, rssGrowth: Growth | undefined): string[] => {
   if (produced < settings.records) failures.push(`only ${produced} of ${settings.records} records were fed`);
   if (run.inputTopicRecords !== produced)
     failures.push(`the input topic holds ${run.inputTopicRecords} records, ${produced} were produced`);
-  if (counts.lost > 0)
+  if (run.endedBy === 'deadline')
+    failures.push(
+      `${counts.lost} records not answered when the run gave up at its deadline ` +
+        `(--max-minutes ${settings.maxMinutes}): the function fell behind the producer`,
+    );
+  else if (run.endedBy === 'function-exited')
+    failures.push(`${counts.lost} records not answered when the function's process ended`);
+  else if (counts.lost > 0)
     failures.push(`${counts.lost} records lost (on neither the output nor the error topic)`);
   if (counts.onBoth > 0) failures.push(`${counts.onBoth} records on both the output and the error topic`);
   if (counts.strangers > 0) failures.push(`${counts.strangers} output or error records name no input record`);

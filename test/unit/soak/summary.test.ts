@@ -76,6 +76,7 @@ const run = (rssMb: readonly number[], over: Partial<SoakRun> = {}): SoakRun => 
   fedAt: T0 + 100_000,
   lastAnswerAt: T0 + 100_000,
   produced: 150_000,
+  endedBy: 'answered',
   progress: Array.from({ length: 11 }, (_, i) => ({
     at: T0 + i * 10_000,
     fed: Math.min(150_000, i * 15_000),
@@ -134,6 +135,16 @@ describe('summarize', () => {
       'a feed cut short',
       { produced: 100_000, inputTopicRecords: 100_000 },
       'only 100000 of 150000 records were fed',
+    ],
+    [
+      'a deadline passed',
+      { endedBy: 'deadline', counts: counts({ out: 140_000, answered: 140_000, lost: 10_000 }) },
+      '10000 records not answered when the run gave up at its deadline (--max-minutes 15)',
+    ],
+    [
+      "the function's process gone",
+      { endedBy: 'function-exited', counts: counts({ out: 0, answered: 0, lost: 150_000 }) },
+      "150000 records not answered when the function's process ended",
     ],
     [
       'more on the input topic than produced',
