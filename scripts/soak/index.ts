@@ -10,27 +10,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { killChildren, type StartedChild, startTsChild } from '../bench/children.js';
+import { killChildren } from '../bench/children.js';
 import { CONCURRENCY } from '../bench/context.js';
 import { connectKafka } from '../bench/kafka.js';
 import { describeMachine } from '../bench/machine.js';
 import { BATCHING, PARTITIONS } from '../bench/scenarios/model.js';
 import { integerFlag, oneOfFlag, runMain, UsageError } from '../local/cli.js';
-import { LOCAL_ENDPOINTS, localHandlerEnv } from '../local/local-services.js';
-import { OutputWatcher } from '../local/output-watcher.js';
+import { LOCAL_BROKER, LOCAL_ENDPOINTS } from '../local/local-services.js';
 import { ensureServices } from '../local/services.js';
 import { chartSvg } from './chart.js';
-import { feed } from './feeder.js';
-import { CONFIG_VARIABLE, type FunctionConfig, readReports, samplesOf } from './reports.js';
-import {
-  type Progress,
-  progressLine,
-  renderText,
-  type SoakSettings,
-  soakChart,
-  summarize,
-} from './summary.js';
-import { KeyTally } from './tally.js';
+import { runSoak } from './run.js';
+import { renderText, type SoakSettings, soakChart } from './summary.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FULL_RECORDS = 1_000_000;
@@ -94,14 +84,6 @@ const log = (line: string): void => {
   process.stderr.write(`soak: ${line}\n`);
 };
 
-/** The model's endpoint: the instant model in a child process of ours, or the local MLServer. */
-const startModel = async (settings: SoakSettings): Promise<{ endpoint: string; model?: StartedChild }> => {
-  if (settings.model === 'mlserver') return { endpoint: LOCAL_ENDPOINTS.v2.rest };
-  const model = startTsChild(new URL('../bench/instant-model-server.ts', import.meta.url));
-  const { port } = (await model.ready) as { port: number };
-  return { endpoint: `http://127.0.0.1:${port}`, model };
-};
-
 const main = async (): Promise<number> => {
   if (process.argv.includes('--help')) {
     process.stdout.write(USAGE);
@@ -111,7 +93,7 @@ const main = async (): Promise<number> => {
   const deadline = Date.now() + settings.maxMinutes * 60_000;
   await ensureServices(
     [
-      { name: 'Kafka', address: '127.0.0.1:9092' },
+      { name: 'Kafka', address: LOCAL_BROKER },
       ...(settings.model === 'mlserver' ? [{ name: 'MLServer REST', address: LOCAL_ENDPOINTS.v2.rest }] : []),
     ],
     log,
@@ -119,124 +101,20 @@ const main = async (): Promise<number> => {
   const machine = describeMachine();
   const dir = join(ROOT, 'bench-results', 'soak');
   mkdirSync(dir, { recursive: true });
+  const command = `npm run soak${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const kafka = await connectKafka();
-  const stops: (() => Promise<void>)[] = [];
-  try {
-    const [input, output, errors] = await kafka.topics(['soak-in', 'soak-out', 'soak-errors'], PARTITIONS);
-    const topics = { input: input!, output: output!, errors: errors! };
-    const { endpoint, model } = await startModel(settings);
-    if (model !== undefined) stops.push(() => model.stop());
-
-    const tag = `soak${Date.now().toString(36)}`;
-    const tally = new KeyTally(tag, settings.records);
-    let lastAnswerAt = 0;
-    const watcher = await OutputWatcher.start({
-      brokers: kafka.brokers,
-      outputTopic: topics.output,
-      errorTopic: topics.errors,
-      onRecord: (r) => {
-        const before = tally.answered;
-        tally.see(r.kind, r.record.key?.toString('utf8'));
-        if (tally.answered > before) lastAnswerAt = Date.now();
-      },
-    });
-    stops.unshift(() => watcher.stop());
-
-    const config: FunctionConfig = {
-      brokers: kafka.brokers,
-      topic: topics.input,
-      groupId: `${topics.input}-poller`,
-      batching: BATCHING,
-      handlerEnv: {
-        ...localHandlerEnv('v2', 'rest', topics, kafka.brokers.join(',')),
-        MODEL_ENDPOINT: endpoint,
-        MODEL_CONCURRENCY: String(settings.modelConcurrency),
-        COALESCE_MAX_RECORDS: String(settings.coalesceMaxRecords),
-      },
-      bundleDir: dir,
-      sampleMs: settings.sampleSeconds * 1000,
-    };
-    const fn = startTsChild(new URL('./function-process.ts', import.meta.url), {
-      ...process.env,
-      [CONFIG_VARIABLE]: JSON.stringify(config),
-    });
-    stops.unshift(() => fn.stop(30_000));
-    await fn.ready;
-    log(
-      `feeding ${settings.records} records at ${settings.rate}/s to ${topics.input} (${settings.model} model)`,
-    );
-
-    let produced = 0;
-    const progress: Progress[] = [];
-    const mark = (): void => {
-      progress.push({ at: Date.now(), fed: produced, answered: tally.answered });
-    };
-    const ticker = setInterval(() => {
-      mark();
-      log(progressLine(progress.at(-1)!, samplesOf(readReports(fn.lines))));
-    }, config.sampleMs);
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), deadline - 30_000 - Date.now());
-    const firstProduceAt = Date.now();
-    mark();
-    produced = await feed({
-      producer: kafka.producer,
-      topic: topics.input,
-      tag,
-      count: settings.records,
-      rate: settings.rate,
-      signal: abort.signal,
-      onSent: (sent) => {
-        produced = sent;
-      },
-    });
-    const fedAt = Date.now();
-    const exited = () => fn.child.exitCode !== null || fn.child.signalCode !== null;
-    while (tally.answered < produced && !abort.signal.aborted && !exited()) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    clearTimeout(timer);
-    clearInterval(ticker);
-    mark();
-    const endedBy = exited() ? 'function-exited' : abort.signal.aborted ? 'deadline' : 'answered';
-    stops.shift();
-    await fn.stop(30_000);
-    const reports = readReports(fn.lines);
-    const overall = reports.find((r) => r.kind === 'overall');
-    const offsets = await kafka.admin.fetchTopicOffsets(topics.input);
-
-    const harnessCpu = process.cpuUsage();
-    const result = summarize({
-      settings,
-      machine,
-      command: `npm run soak${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
-      topics,
-      firstProduceAt,
-      fedAt,
-      lastAnswerAt: lastAnswerAt || Date.now(),
-      produced,
-      progress,
-      endedBy,
-      inputTopicRecords: offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0),
-      counts: tally.counts(),
-      samples: samplesOf(reports),
-      eventLoopDelay: overall?.kind === 'overall' ? overall.eventLoopDelay : undefined,
-      loadAtEnd: describeMachine().loadAtStart,
-      harnessCpuMs: (harnessCpu.user + harnessCpu.system) / 1000,
-    });
-    const outDirs = [dir, ...(write || settings.records >= FULL_RECORDS ? [join(ROOT, 'docs', 'soak')] : [])];
-    for (const out of outDirs) {
-      mkdirSync(out, { recursive: true });
-      writeFileSync(join(out, 'soak.json'), `${JSON.stringify(result, null, 2)}\n`);
-      writeFileSync(join(out, 'soak.svg'), chartSvg(soakChart(result)));
-      log(`wrote ${join(out, 'soak.json')} and soak.svg`);
-    }
-    process.stdout.write(`${renderText(result).join('\n')}\n`);
-    return result.failures.length === 0 ? 0 : 1;
-  } finally {
-    for (const stop of stops) await stop().catch(() => undefined);
-    await kafka.close();
+  const result = await runSoak({ kafka, settings, machine, command, dir, deadline, log }).finally(() =>
+    kafka.close(),
+  );
+  const outDirs = [dir, ...(write || settings.records >= FULL_RECORDS ? [join(ROOT, 'docs', 'soak')] : [])];
+  for (const out of outDirs) {
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'soak.json'), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(join(out, 'soak.svg'), chartSvg(soakChart(result)));
+    log(`wrote ${join(out, 'soak.json')} and soak.svg`);
   }
+  process.stdout.write(`${renderText(result).join('\n')}\n`);
+  return result.failures.length === 0 ? 0 : 1;
 };
 
 process.once('exit', killChildren);
