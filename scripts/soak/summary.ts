@@ -99,10 +99,8 @@ export interface SoakResult extends SoakRun {
   readonly failures: readonly string[];
 }
 
-const seconds = (samples: readonly Sample[]) => (s: Sample) => (s.at - samples[0]!.at) / 1000;
-
 const growthOf = (samples: readonly Sample[], value: (s: Sample) => number): Growth | undefined =>
-  growthOverLastHalf(samples.map((s) => ({ t: seconds(samples)(s), value: value(s) })));
+  growthOverLastHalf(samples.map((s) => ({ t: s.at / 1000, value: value(s) })));
 
 const busy = (samples: readonly Sample[]): number => {
   const [first, last] = [samples[0], samples.at(-1)];
@@ -230,23 +228,24 @@ export const renderText = (r: SoakResult): string[] => {
 
 /** Memory, event-loop delay and throughput against time, with half-way marked. */
 export const soakChart = (r: SoakResult): Chart => {
-  const t = seconds(r.samples);
+  // One time axis for the function's samples and the producer's readings, from the earlier of them.
+  const t0 = Math.min(r.firstProduceAt, r.samples[0]?.at ?? Number.POSITIVE_INFINITY);
+  const x = (at: number): number => (at - t0) / 1000;
   const line = (name: string, value: (s: Sample) => number) => ({
     name,
-    points: r.samples.map((s) => [t(s), value(s)] as const),
+    points: r.samples.map((s) => [x(s.at), value(s)] as const),
   });
-  // The producer's readings on the samples' time axis.
-  const t0 = r.samples[0]?.at ?? r.firstProduceAt;
   const ratePoints = (count: (p: Progress) => number) =>
     r.progress.slice(1).map((p, i) => {
       const previous = r.progress[i]!;
-      return [(p.at - t0) / 1000, ((count(p) - count(previous)) * 1000) / (p.at - previous.at)] as const;
+      return [x(p.at), ((count(p) - count(previous)) * 1000) / (p.at - previous.at)] as const;
     });
-  const end = r.samples.length > 0 ? t(r.samples.at(-1)!) : 0;
+  const [first, last] = [r.samples[0], r.samples.at(-1)];
+  const half = first === undefined || last === undefined ? 0 : (x(first.at) + x(last.at)) / 2;
   return {
     title: `Soak: ${int(r.counts.in)} records at ${int(r.settings.rate)}/s, ${r.settings.model} model (${r.machine.date.slice(0, 10)})`,
     xLabel: `seconds (a sample every ${r.settings.sampleSeconds} s)`,
-    markers: [{ x: end / 2, label: `half-way: RSS ${percent(r.rss.growth)} to the end` }],
+    markers: [{ x: half, label: `half-way: RSS ${percent(r.rss.growth)} to the end` }],
     panels: [
       {
         title: 'memory of the function process (MB)',
@@ -272,7 +271,7 @@ export const soakChart = (r: SoakResult): Chart => {
         series: [
           {
             name: 'backlog',
-            points: r.progress.map((p) => [(p.at - t0) / 1000, p.fed - p.answered] as const),
+            points: r.progress.map((p) => [x(p.at), p.fed - p.answered] as const),
           },
         ],
       },

@@ -227,6 +227,21 @@ describe('soakChart', () => {
     ]);
     expect(chart.markers).toEqual([{ x: 50, label: 'half-way: RSS 0.0% to the end' }]);
   });
+
+  it('puts samples and producer readings on one axis from the earlier of them, never below 0', () => {
+    // Prepare: the producer's first reading 40 ms before the function's first sample
+    const early = run(FLAT, { firstProduceAt: T0 - 40 });
+    const readings = [{ at: T0 - 40, fed: 0, answered: 0 }, ...early.progress.slice(1)];
+
+    // Act
+    const chart = soakChart(summarize({ ...early, progress: readings }));
+
+    // Assess
+    const xs = chart.panels.flatMap((p) => p.series.flatMap((s) => s.points.map(([x]) => x)));
+    expect(Math.min(...xs)).toBe(0);
+    expect(chart.panels[0]?.series[0]?.points[0]).toEqual([0.04, 80]);
+    expect(chart.markers?.[0]?.x).toBeCloseTo(50.04, 9);
+  });
 });
 
 describe('readReports', () => {
