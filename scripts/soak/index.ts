@@ -30,8 +30,8 @@ const USAGE = `Usage: npm run soak -- [--records N] [--rate N] [--model instant|
 
   --records         records to feed (default ${FULL_RECORDS.toLocaleString('en-US')})
   --rate            records per second, one producer (default 1,500)
-  --model           instant: a node:http model answering at once, one call per record (default);
-                    mlserver: the local MLServer iris (V2 REST), with --coalesce
+  --model           mlserver: the local MLServer iris (V2 REST), records packed by --coalesce (default);
+                    instant: a node:http model answering at once, one call per record
   --coalesce        COALESCE_MAX_RECORDS (mlserver only; default 64)
   --sample-seconds  how often the function's process is sampled (default 10)
   --max-minutes     the run gives up after this long (default 15)
@@ -53,7 +53,7 @@ const settingsFrom = (args: string[]): SoakSettings & { write: boolean } => {
       write: { type: 'boolean', default: false },
     },
   });
-  const model = oneOfFlag('model', values.model, ['instant', 'mlserver'] as const) ?? 'instant';
+  const model = oneOfFlag('model', values.model, ['instant', 'mlserver'] as const) ?? 'mlserver';
   const coalesce = integerFlag('coalesce', values.coalesce, 1) ?? (model === 'mlserver' ? 64 : 1);
   // The instant model's one fixed answer has one row: a packed call would be refused.
   if (model === 'instant' && coalesce > 1) throw new UsageError('--coalesce needs --model mlserver');
