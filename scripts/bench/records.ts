@@ -23,11 +23,15 @@ const valuesOf = (transport: Transport): { value: Buffer; headers: Record<string
 
 const cache = new Map<Transport, ReturnType<typeof valuesOf>>();
 
-/** `count` records of iris requests for the transport, keys `<tag>-0` … `<tag>-<count-1>`. */
-export const irisMessages = (transport: Transport, tag: string, count: number): Message[] => {
+/**
+ * `count` records of iris requests for the transport, keys `<tag>-<from>` … `<tag>-<from+count-1>`
+ * (a long run asks for them a slice at a time).
+ */
+export const irisMessages = (transport: Transport, tag: string, count: number, from = 0): Message[] => {
   const values = cache.get(transport) ?? valuesOf(transport);
   cache.set(transport, values);
-  return Array.from({ length: count }, (_, i) => {
+  return Array.from({ length: count }, (_, j) => {
+    const i = from + j;
     const { value, headers } = values[i % values.length]!;
     return { key: `${tag}-${i}`, value, headers };
   });
