@@ -166,8 +166,9 @@ describe('partition leader killed on a three-node cluster (RF 3, min.insync.repl
       console.log(`[failover] output leader killed:\n  ${lines.join('\n  ')}`);
       expect(successor).not.toBe(victim);
       expect(moved.map(([p]) => p)).toContain(`${t.output}/0`);
+      // Whether the publish in flight fails (its records reported) or rides out the failover before
+      // its deadline depends on timing: both happen, and both must balance.
       expect(run.invocations.every((i) => i.result === 'returned' && i.ms < 12_000)).toBe(true);
-      expect(run.invocations.some((i) => i.reported.length > 0)).toBe(true);
       const books = await settle('output leader killed mid-publish', run, t);
       console.log(`[failover] output leader killed: ${books.duplicates.length} duplicates`);
     } finally {
@@ -224,6 +225,9 @@ describe('partition leader killed on a three-node cluster (RF 3, min.insync.repl
       // Assess
       expect(successor).not.toBe(victim);
       expect(moved.map(([p]) => p)).toContain(`${t.input}/0`);
+      // The handler never throws here (a failed publish is a partial batch response), so no
+      // invocation may count as failed: a broker's death is the consumer's to ride out.
+      expect(poller.stats.errors).toBe(0);
       books = await settle(
         'input leader killed while polling',
         pollerRun(records, reports, await committed()),
