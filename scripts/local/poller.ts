@@ -224,24 +224,24 @@ export class Poller {
       this.#stats.recordsIn += records.length;
       const started = Date.now();
       let error: unknown;
+      let settlements: readonly Settlement[] | undefined;
       try {
         const response = await invoke(handler, event, this.#options.function);
         const result = settle(spans, response);
         if (result.ok) {
-          this.#report({
-            attempt,
-            event,
-            records: records.length,
-            started,
-            response,
-            settlements: result.settlements,
-          });
-          await this.#apply(result.settlements, spans);
-          return;
+          settlements = result.settlements;
+          this.#report({ attempt, event, records: records.length, started, response, settlements });
+        } else {
+          error = new Error(`invalid partial batch response: ${result.reason}`);
         }
-        error = new Error(`invalid partial batch response: ${result.reason}`);
       } catch (thrown) {
         error = thrown;
+      }
+      // Outside the try: the invocation is over, and a failure to commit or seek is not the
+      // handler's (invoking the batch again for it would only publish its records twice).
+      if (settlements !== undefined) {
+        await this.#apply(settlements, spans);
+        return;
       }
       this.#stats.errors++;
       this.#report({ attempt, event, records: records.length, started, error });
@@ -294,7 +294,17 @@ export class Poller {
     const key = partitionKey({ topic, partition });
     const streak = (this.#failureStreak.get(key) ?? 0) + 1;
     this.#failureStreak.set(key, streak);
-    consumer.seek({ topic, partition, offset: String(offset) });
+    try {
+      consumer.seek({ topic, partition, offset: String(offset) });
+    } catch (error) {
+      // kafkajs refuses a seek while it restarts the consumer after a crash (e.g. a broker that
+      // died); the restarted consumer reads from the committed offset: this one, or an earlier one
+      // if the commit failed too (records read twice, none skipped).
+      this.#log(
+        `poller: ${key} not sent back to ${offset} (${message(error)}); it resumes from its committed offset`,
+      );
+      return;
+    }
     // While stopping, the seek is all that matters (nothing is read any more); a timer would outlive the run.
     if (this.#stopSignal.signal.aborted) return;
     const delay = Math.min(
@@ -304,7 +314,12 @@ export class Poller {
     consumer.pause([{ topic, partitions: [partition] }]);
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      consumer.resume([{ topic, partitions: [partition] }]);
+      // A consumer restarted meanwhile has no pause to lift, and kafkajs throws while it restarts.
+      try {
+        consumer.resume([{ topic, partitions: [partition] }]);
+      } catch (error) {
+        this.#log(`poller: ${key} not resumed (${message(error)}); a restarted consumer reads it anyway`);
+      }
     }, delay);
     this.#timers.add(timer);
   }

@@ -4,6 +4,7 @@
 #   scripts/services/kafka.sh up       fetch the jars (once), format the log dir (once), start, wait until ready
 #   scripts/services/kafka.sh down     stop the broker started by `up` (SIGTERM, then SIGKILL after 30 s)
 #   scripts/services/kafka.sh status   print up/down (exit 0 when up, 1 when down)
+#   scripts/services/kafka.sh fetch    only fetch the jars into .cache/kafka/lib (once); kafka-cluster.sh uses it
 #
 # Everything lives under the ignored folder .cache/kafka/: lib/ (jars from Maven Central), data/ (KRaft
 # log dir, kept across restarts), logs/server.log (broker log), logs/maven.log (the fetch), kafka.pid,
@@ -127,6 +128,17 @@ fetch() {
   rm -rf "$lib"
   mv "$tmp" "$lib"
   step_end "done, $(find "$lib" -name '*.jar' | wc -l) jars"
+}
+
+# `fetch` on its own, under the lock `up` holds, so that two callers never fetch at once.
+fetch_locked() {
+  [[ -f "$marker" ]] && return 0
+  mkdir -p "$cache"
+  exec 9>"$cache/.lock"
+  if command -v flock >/dev/null 2>&1; then
+    flock -w 600 9 || die "another 'kafka.sh' holds $cache/.lock"
+  fi
+  fetch
 }
 
 write_config() {
@@ -266,8 +278,9 @@ case "${1:-up}" in
   up) up ;;
   down) down ;;
   status) status ;;
+  fetch) fetch_locked ;;
   *)
-    echo "usage: kafka.sh up|down|status" >&2
+    echo "usage: kafka.sh up|down|status|fetch" >&2
     exit 2
     ;;
 esac

@@ -19,6 +19,7 @@ import {
   type KafkaRecord,
   produce,
   readToEnd,
+  type TopicOptions,
   uniqueTopic,
 } from './kafka.js';
 import { type DriveResult, describeRun, unreadableResponses } from './lambda-driver.js';
@@ -61,10 +62,14 @@ export const loadStreamModules = async () => {
 /** Every 19th record is truncated JSON, so that the error topic counts too, on both partitions. */
 const isBad = (i: number) => i % 19 === 7;
 
-/** Input records: mostly good V2 requests, some truncated JSON, keyed `key-<n>`, two partitions. */
+/**
+ * Input records: mostly good V2 requests, some truncated JSON, keyed `key-<n>`, two partitions; the
+ * three topics created with `topicOptions` (one replica by default).
+ */
 export const prepareTopics = async (
   name: string,
   count: number,
+  topicOptions: TopicOptions = {},
 ): Promise<{ t: Topics; records: KafkaRecord[] }> => {
   const t = {
     input: uniqueTopic(`${name}-in`),
@@ -72,7 +77,7 @@ export const prepareTopics = async (
     errors: uniqueTopic(`${name}-err`),
   };
   createdTopics.push(t.input, t.output, t.errors);
-  await createTopics([t.input, t.output, t.errors], PARTITIONS);
+  await createTopics([t.input, t.output, t.errors], PARTITIONS, topicOptions);
   await produce(
     t.input,
     Array.from({ length: count }, (_, i) => {

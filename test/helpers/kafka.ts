@@ -31,6 +31,9 @@ export const brokers: string[] = (process.env['KAFKA_BROKER'] ?? '127.0.0.1:9092
   .map((b) => b.trim())
   .filter((b) => b.length > 0);
 
+/** The brokers the helpers talk to: {@link brokers} unless a test file chose others with {@link useBrokers}. */
+let bootstrap: readonly string[] = brokers;
+
 /** A record to produce. `partition` unset: the default (Java-compatible murmur2) partitioner picks it. */
 export interface ProduceMessage {
   key?: string | Buffer | null;
@@ -97,16 +100,19 @@ const helperLogLevel: logLevel =
     (process.env['KAFKA_TEST_LOG_LEVEL'] ?? '').toLowerCase()
   ] ?? logLevel.NOTHING;
 
-/** The shared kafkajs client. */
-export function kafkaClient(): Kafka {
-  kafka ??= new Kafka({
+const newClient = (list: readonly string[]): Kafka =>
+  new Kafka({
     clientId: 'msk-inference-tests',
-    brokers,
+    brokers: [...list],
     logLevel: helperLogLevel,
     connectionTimeout: 5_000,
     requestTimeout: 30_000,
     retry: { retries: 8, initialRetryTime: 200 },
   });
+
+/** The shared kafkajs client. */
+export function kafkaClient(): Kafka {
+  kafka ??= newClient(bootstrap);
   return kafka;
 }
 
@@ -133,29 +139,82 @@ async function connect<T extends Admin | Producer>(client: T): Promise<T> {
   return client;
 }
 
+/**
+ * Points every helper of this test file at other brokers (a private cluster); the shared clients are
+ * closed first. Each test file has its own module instance, so other files keep {@link brokers}.
+ *
+ * @example
+ * await useBrokers(['127.0.0.1:39092', '127.0.0.1:39093', '127.0.0.1:39094']);
+ */
+export async function useBrokers(list: readonly string[]): Promise<void> {
+  await closeKafkaHelpers();
+  kafka = undefined;
+  bootstrap = [...list];
+}
+
 /** A topic name not used before: `<prefix>-<time>-<random>`. */
 export function uniqueTopic(prefix = 'test'): string {
   const safe = prefix.replace(/[^a-zA-Z0-9._-]/g, '-');
   return `${safe}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 }
 
+/** Replication of the topics {@link createTopics} makes: one replica unless a test asks for more. */
+export interface TopicOptions {
+  readonly replicationFactor?: number;
+  /** Topic configuration, e.g. `{ 'min.insync.replicas': '2' }`. */
+  readonly config?: Readonly<Record<string, string>>;
+}
+
 /**
- * Creates the topics (replication factor 1) and waits until every partition has a leader.
+ * Creates the topics (replication factor 1 by default) and waits until every partition has a leader.
  * Topics that already exist are left as they are.
  */
-export async function createTopics(names: string[], partitions = 1): Promise<void> {
+export async function createTopics(
+  names: string[],
+  partitions = 1,
+  options: TopicOptions = {},
+): Promise<void> {
   const a = await kafkaAdmin();
+  const configEntries = Object.entries(options.config ?? {}).map(([name, value]) => ({ name, value }));
   await a.createTopics({
-    topics: names.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
-    waitForLeaders: true,
+    topics: names.map((topic) => ({
+      topic,
+      numPartitions: partitions,
+      replicationFactor: options.replicationFactor ?? 1,
+      configEntries,
+    })),
+    // Not kafkajs' wait: it asks the broker that forwarded the creation, and gives up on the
+    // UNKNOWN_TOPIC_OR_PARTITION a KRaft broker answers until it has applied the new topic.
+    waitForLeaders: false,
     timeout: 30_000,
   });
-  // waitForLeaders covers the creating broker's view; also make sure the metadata we read says so.
   const deadline = Date.now() + 30_000;
+  if (bootstrap.length === 1) return waitUntilLed(a, names, deadline);
+  // In KRaft every broker applies a new topic from the metadata log on its own time (KAFKA-15780,
+  // https://github.com/apache/kafka/pull/14695): on a cluster, wait until each one serves it.
+  for (const broker of bootstrap) {
+    const viewer = await connect(newClient([broker]).admin());
+    try {
+      await waitUntilLed(viewer, names, deadline);
+    } finally {
+      await viewer.disconnect();
+    }
+  }
+}
+
+/**
+ * Waits until the admin's broker lists every partition of the topics with a leader. A fresh client
+ * bootstrapped from one broker asks that broker: it is the only one it is connected to (kafkajs'
+ * `BrokerPool.findConnectedBroker`).
+ */
+async function waitUntilLed(a: Admin, names: string[], deadline: number): Promise<void> {
   for (;;) {
-    const { topics } = await a.fetchTopicMetadata({ topics: names });
-    const ready = topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
-    if (ready) return;
+    const metadata = await a.fetchTopicMetadata({ topics: names }).catch(() => undefined);
+    const led =
+      metadata !== undefined &&
+      metadata.topics.length === names.length &&
+      metadata.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+    if (led) return;
     if (Date.now() > deadline)
       throw new Error(`createTopics: no leader for some partition of ${names.join(', ')}`);
     await sleep(100);
