@@ -11,7 +11,7 @@
  */
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Publisher } from '../../functions/stream-inference/publisher.js';
+import type { Publisher } from '../../functions/stream-inference/outbound/publisher.js';
 import { type InvocationReport, Poller } from '../../scripts/local/poller.js';
 import {
   envFor,
@@ -144,7 +144,7 @@ describe('partition leader killed on a three-node cluster (RF 3, min.insync.repl
       },
       close: () => kafka.close(),
     };
-    const stream = await modules.stream.createStream(config, { publisher });
+    const stream = await modules.stream.createBatchHandler(config, { publisher });
     closers.push(() => stream.close());
 
     try {
@@ -180,7 +180,7 @@ describe('partition leader killed on a three-node cluster (RF 3, min.insync.repl
     // Prepare
     const { t, records } = await prepareTopics('failover-in', 1_500, REPLICATED);
     const config = modules.config.loadConfig(clusterEnv(t, { SAFETY_MARGIN_MS: '3000' }));
-    const stream = await modules.stream.createStream(config);
+    const stream = await modules.stream.createBatchHandler(config);
     closers.push(() => stream.close());
     const groupId = `failover-${t.input}`;
     const reports: InvocationReport[] = [];
