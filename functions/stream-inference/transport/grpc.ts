@@ -17,6 +17,7 @@ export interface GrpcTransportOptions {
 const identity = (b: Buffer): Buffer => b;
 
 /**
+ * Longest wait between two connection attempts of the model channel (gRPC's default is 120 s).
  * @see https://github.com/grpc/grpc/blob/master/doc/connection-backoff.md
  */
 const MAX_RECONNECT_BACKOFF_MS = 1_000;
