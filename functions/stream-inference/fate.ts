@@ -28,8 +28,6 @@ export type PendingOutcome =
 export interface ModelEvidence {
   /** The model answered a call within the last minute (HTTP 500 / gRPC INTERNAL rule). */
   readonly upLately: boolean;
-  /** When the model last answered a call (epoch ms). */
-  readonly lastSuccessAt: number;
   readonly timeouts: TimeoutBudget;
 }
 
@@ -44,7 +42,8 @@ export const toFinal = (o: PendingOutcome): RecordOutcome => {
 
 /**
  * Was the record the cause? A model error counts against it if the model answered any call lately;
- * a timeout, if the model answered a call since the record's first timed-out attempt began; a
+ * a timeout, if by the record's latest timeout the model had answered a call that began after the
+ * record's first timed-out attempt (see `TimeoutBudget.servedMeanwhile`); a
  * not-found, if the model answered another call between the record's first and last refusal (a
  * model that served a minute ago and is being reloaded refuses every call: not the record's fault).
  * A model that answers nothing (down) is never the record's fault: it is left for redelivery.
@@ -54,8 +53,7 @@ const judgeSuspect = (record: InputRecord, result: CallResult, model: ModelEvide
   const error = result.error;
   let recordAtFault = model.upLately;
   if (error instanceof ModelTimeoutError) {
-    const since = model.timeouts.since(sourceOf(record));
-    recordAtFault = since !== undefined && model.lastSuccessAt > since;
+    recordAtFault = model.timeouts.servedMeanwhile(sourceOf(record));
   } else if (error instanceof ModelNotFoundError) {
     recordAtFault = result.refusedWhileServing;
   }

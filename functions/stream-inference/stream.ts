@@ -57,7 +57,7 @@ export const createStream = async (config: Config, overrides: StreamOverrides = 
   const pinning = pinBrokers(config.kafka, overrides.brokerLookup);
   let publisher = overrides.publisher;
   const { safetyMarginMs, reportBatchItemFailures, logPayloads } = config.pipeline;
-  const health = { lastSuccessAt: 0 };
+  const health = { lastSuccessAt: 0, lastSuccessStartedAt: 0 };
   const timeouts = new TimeoutBudget();
   const { coalesceMaxRecords } = config.model;
   const coalescer =
