@@ -1,7 +1,8 @@
 /**
- * The common ground of the fault tests (faults.test.ts, publish-race.test.ts): input topics of good
- * V2 requests with some bad ones, the handler's environment for them, the stream modules loaded
- * quietly, and `settle`, which reads the output and error topics back and checks the books.
+ * The common ground of the fault tests (faults.test.ts, publish-race.test.ts, grpc-*.test.ts): input
+ * topics of good requests (V2 JSON, or a protocol's protobuf for gRPC) with some bad ones, the
+ * handler's environment for them, the stream modules loaded quietly, and `settle`, which reads the
+ * output and error topics back and checks the books.
  *
  * ```ts
  * const modules = await loadStreamModules();
@@ -11,7 +12,10 @@
  * ```
  */
 import { expect, vi } from 'vitest';
+import type { Protocol } from '../../functions/stream-inference/config.js';
+import type { ModelTransport } from '../../functions/stream-inference/model/transport/index.js';
 import { account, type Books, describeBooks, header, SOURCE_HEADER } from './accounting.js';
+import { GRPC_NAMES, grpcIrisBytes, grpcLabels } from './grpc.js';
 import { labelsOf, restRequest } from './iris.js';
 import {
   closeKafkaHelpers,
@@ -59,16 +63,64 @@ export const loadStreamModules = async () => {
   return modules;
 };
 
-/** Every 19th record is truncated JSON, so that the error topic counts too, on both partitions. */
+/** How a fault test's records are written and its answers read back. */
+export interface RecordFormat {
+  /** The request of one iris row, and the headers it needs. */
+  request(row: readonly number[]): { value: Buffer; headers: Record<string, string> };
+  /** A good request cut short: a bad record (`decode`). */
+  spoil(value: Buffer): Buffer;
+  /** The labels of a published answer. */
+  labels(answer: Buffer): number[];
+}
+
+/** V2 JSON over REST; a bad record is truncated JSON. */
+export const REST_V2: RecordFormat = {
+  request: (row) => ({ value: Buffer.from(JSON.stringify(restRequest('v2', row))), headers: {} }),
+  spoil: (value) => value.subarray(0, 30),
+  labels: (answer) => labelsOf('v2', JSON.parse(answer.toString())),
+};
+
+/**
+ * The protocol's protobuf request over gRPC, with its `proto-name`; a bad record is its first 5
+ * bytes, whose first field claims more bytes than follow.
+ */
+export const grpcFormat = (protocol: Protocol): RecordFormat => ({
+  request: (row) => ({
+    value: grpcIrisBytes(protocol, [row]),
+    headers: { 'proto-name': GRPC_NAMES[protocol].request },
+  }),
+  spoil: (value) => value.subarray(0, 5),
+  labels: (answer) => grpcLabels(protocol, answer),
+});
+
+/**
+ * Runs `inner`, calling `onCall(n)` before the n-th model call: where a test takes the model away.
+ *
+ * @example
+ * const transport = countingTransport(inner, (n) => { if (n === 300) outage = killModel(); });
+ */
+export const countingTransport = (inner: ModelTransport, onCall: (n: number) => void): ModelTransport => {
+  let n = 0;
+  return {
+    infer: (body, signal) => {
+      onCall(++n);
+      return inner.infer(body, signal);
+    },
+    close: () => inner.close(),
+  };
+};
+
+/** Every 19th record is bad (truncated), so that the error topic counts too, on both partitions. */
 const isBad = (i: number) => i % 19 === 7;
 
 /**
- * Input records: mostly good V2 requests, some truncated JSON, keyed `key-<n>`, two partitions; the
+ * Input records: mostly good requests in `format`, some spoiled, keyed `key-<n>`, two partitions; the
  * three topics created with `topicOptions` (one replica by default).
  */
 export const prepareTopics = async (
   name: string,
   count: number,
+  format: RecordFormat = REST_V2,
   topicOptions: TopicOptions = {},
 ): Promise<{ t: Topics; records: KafkaRecord[] }> => {
   const t = {
@@ -81,11 +133,11 @@ export const prepareTopics = async (
   await produce(
     t.input,
     Array.from({ length: count }, (_, i) => {
-      const request = JSON.stringify(restRequest('v2', truth.rows[i % truth.rows.length]!));
+      const { value, headers } = format.request(truth.rows[i % truth.rows.length]!);
       return {
         key: `key-${i}`,
-        value: isBad(i) ? request.slice(0, 30) : request,
-        headers: { row: String(i % truth.rows.length) },
+        value: isBad(i) ? format.spoil(value) : value,
+        headers: { ...headers, row: String(i % truth.rows.length) },
         partition: i % PARTITIONS,
       };
     }),
@@ -117,14 +169,15 @@ export const timeline = () => {
 
 /**
  * Reads both topics to their end (read_committed) with fresh clients, and checks the books and the
- * answers. With `waitMs`, reads again until every record is visible or the time is up (an open
- * transaction holds read_committed readers back at its first offset).
+ * answers (read as `format` says). With `waitMs`, reads again until every record is visible or the
+ * time is up (an open transaction holds read_committed readers back at its first offset).
  */
 export const settle = async (
   label: string,
   run: DriveResult,
   t: Topics,
   waitMs = 0,
+  format: RecordFormat = REST_V2,
 ): Promise<Books & { visibleAfterMs: number }> => {
   await closeKafkaHelpers(); // the helpers' own clients may still hold connections from before an outage
   const started = Date.now();
@@ -157,7 +210,7 @@ export const settle = async (
   for (const out of books.first.values()) {
     if (out.topic !== t.output) continue;
     const row = Number(header(out, 'row'));
-    expect(labelsOf('v2', JSON.parse(out.value!.toString()))).toEqual([truth.labels[row]]);
+    expect(format.labels(out.value!)).toEqual([truth.labels[row]]);
   }
   // Within each output partition, first publications of each input partition come in input order.
   const firstSeen = new Map<string, number[]>();

@@ -17,6 +17,7 @@ import {
   envFor,
   loadStreamModules,
   prepareTopics,
+  REST_V2,
   settle,
   sleep,
   timeline,
@@ -118,7 +119,7 @@ afterAll(async () => {
 describe('partition leader killed on a three-node cluster (RF 3, min.insync.replicas=2)', () => {
   it('leader of the output topic killed mid-publish: the producer follows the new leader, nothing lost, duplicates only of reported records', async () => {
     // Prepare
-    const { t, records } = await prepareTopics('failover-out', 1_000, REPLICATED);
+    const { t, records } = await prepareTopics('failover-out', 1_000, REST_V2, REPLICATED);
     const config = modules.config.loadConfig(clusterEnv(t, { SAFETY_MARGIN_MS: '3000' }));
     const kafka = new modules.publisher.KafkaPublisher({ brokers: CLUSTER_BROKERS, kafka: config.kafka });
     const { lines, mark } = timeline();
@@ -178,7 +179,7 @@ describe('partition leader killed on a three-node cluster (RF 3, min.insync.repl
 
   it('leader of the input topic killed while the local poller reads: the consumer follows it, nothing lost, duplicates only of records delivered again', async () => {
     // Prepare
-    const { t, records } = await prepareTopics('failover-in', 1_500, REPLICATED);
+    const { t, records } = await prepareTopics('failover-in', 1_500, REST_V2, REPLICATED);
     const config = modules.config.loadConfig(clusterEnv(t, { SAFETY_MARGIN_MS: '3000' }));
     const stream = await modules.stream.createBatchHandler(config);
     closers.push(() => stream.close());

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelTransport } from '../../functions/stream-inference/model/transport/index.js';
 import type { Publisher } from '../../functions/stream-inference/outbound/publisher.js';
 import {
+  countingTransport,
   createdTopics,
   envFor,
   loadStreamModules,
@@ -43,18 +44,6 @@ afterAll(async () => {
   await deleteTopics(createdTopics).catch(() => undefined);
   await closeKafkaHelpers();
 });
-
-/** Runs `inner`, calling `onCall(n)` before the n-th model call. */
-const countingTransport = (inner: ModelTransport, onCall: (n: number) => void): ModelTransport => {
-  let n = 0;
-  return {
-    infer: (body, signal) => {
-      onCall(++n);
-      return inner.infer(body, signal);
-    },
-    close: () => inner.close(),
-  };
-};
 
 describe('faults on real parts, redelivered the way Lambda does', () => {
   it('MLServer killed in the middle of a batch and restarted: nothing lost, duplicates only of reported records', async () => {

@@ -9,8 +9,6 @@ import type { RecordOutcome } from './outcomes.js';
 export interface ModelEvidence {
   /** The model answered a call within the last minute (HTTP 500 / gRPC INTERNAL rule). */
   readonly upLately: boolean;
-  /** When the model last answered a call (epoch ms). */
-  readonly lastSuccessAt: number;
   readonly timeouts: TimeoutBudget;
 }
 
@@ -21,8 +19,8 @@ const earlierNotDone = () =>
 
 /**
  * Was the record the cause of a `judge` failure? A model error counts against it if the model
- * answered any call lately; a timeout, if the model answered a call since the record's first
- * timed-out attempt began; a not-found, if the model answered another call between the record's
+ * answered any call lately; a timeout, if by the record's latest timeout the model had answered a
+ * call that began after the record's first timed-out attempt (`TimeoutBudget.servedMeanwhile`); a not-found, if the model answered another call between the record's
  * first and last refusal (a model that served a minute ago and is being reloaded refuses every call:
  * not the record's fault). A model that answers nothing (down) is never the record's fault.
  */
@@ -32,10 +30,7 @@ const recordAtFault = (
   model: ModelEvidence,
 ): boolean => {
   const { kind } = result.failure;
-  if (kind === FailureKind.modelTimeout) {
-    const since = model.timeouts.since(sourceOf(record));
-    return since !== undefined && model.lastSuccessAt > since;
-  }
+  if (kind === FailureKind.modelTimeout) return model.timeouts.servedMeanwhile(sourceOf(record));
   if (kind === FailureKind.modelNotFound) return result.refusedWhileServing === true;
   return model.upLately;
 };

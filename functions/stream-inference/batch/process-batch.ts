@@ -33,7 +33,10 @@ export interface PipelineDeps {
 }
 
 export interface ModelHealth {
+  /** When the model last answered a call (epoch ms). */
   lastSuccessAt: number;
+  /** When the latest call the model answered began (epoch ms): a success that began after a timeout. */
+  lastSuccessStartedAt: number;
 }
 
 /** A model that answered another call this recently is up: its failure on one record is that record's. */
@@ -89,10 +92,8 @@ export const processBatch = async (
     }),
   ).finally(() => clearTimeout(timer));
   // Decided only once every call is back, so that a neighbour's success can prove the model is up.
-  const { lastSuccessAt } = deps.health;
   const evidence = {
-    upLately: Date.now() - lastSuccessAt < HEALTHY_WITHIN_MS,
-    lastSuccessAt,
+    upLately: Date.now() - deps.health.lastSuccessAt < HEALTHY_WITHIN_MS,
     timeouts: deps.timeouts,
   };
   const outcomes = partitions.flatMap((batch, i) =>

@@ -130,21 +130,25 @@ const infer = async (
 ): Promise<Buffer> => {
   const started = performance.now();
   const source = record === undefined ? undefined : sourceOf(record);
-  const { timeouts } = deps;
+  const { timeouts, health } = deps;
+  let answeredAttemptAt = 0;
   const answer = await withRetry(
     async (signal) => {
       const at = Date.now();
       // Another call answered since the first not-found: if this attempt is refused too, the model
       // is serving and it is this record it does not serve (a rollout refuses every call alike).
-      const servedSince = refusals.since !== undefined && deps.health.lastSuccessAt > refusals.since;
+      const servedSince = refusals.since !== undefined && health.lastSuccessAt > refusals.since;
       try {
         const answer = await deps.transport.infer(body, signal);
         // Inside the attempt: a bad answer is retried like an HTTP 500 and proves nothing of the model.
         deps.checkAnswer(answer);
+        answeredAttemptAt = at;
         return answer;
       } catch (error) {
         const kind = error instanceof RecordFailure ? error.kind : undefined;
-        if (kind === FailureKind.modelTimeout && source !== undefined) timeouts.timedOut(source, at);
+        if (kind === FailureKind.modelTimeout && source !== undefined) {
+          timeouts.timedOut(source, at, health.lastSuccessStartedAt);
+        }
         if (kind === FailureKind.modelNotFound) {
           refusals.since ??= at;
           refusals.refusedWhileServing ||= servedSince;
@@ -167,7 +171,8 @@ const infer = async (
           : MODEL_FAILED_ATTEMPTS,
     },
   );
-  deps.health.lastSuccessAt = Date.now();
+  health.lastSuccessAt = Date.now();
+  health.lastSuccessStartedAt = Math.max(health.lastSuccessStartedAt, answeredAttemptAt);
   deps.onModelLatency?.(performance.now() - started);
   return answer;
 };

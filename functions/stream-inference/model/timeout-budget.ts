@@ -7,11 +7,11 @@
  *
  * @example
  * const timeouts = new TimeoutBudget();
- * timeouts.timedOut('orders/0/42', startedAt);
+ * timeouts.timedOut('orders/0/42', startedAt, health.lastSuccessStartedAt);
  * if (timeouts.spent('orders/0/42')) ...
  */
 export class TimeoutBudget {
-  readonly #entries = new Map<string, { attempts: number; since: number }>();
+  readonly #entries = new Map<string, { attempts: number; since: number; servedMeanwhile: boolean }>();
 
   /**
    * @param attempts Timed-out attempts after which a record is suspect.
@@ -22,17 +22,26 @@ export class TimeoutBudget {
     readonly capacity = 10_000,
   ) {}
 
-  /** Counts a timed-out attempt of the record that started at `startedAt` (epoch ms). */
-  timedOut(source: string, startedAt: number): void {
+  /**
+   * Counts a timed-out attempt of the record that started at `startedAt` (epoch ms), as the model
+   * looked when it timed out: `lastSuccessStartedAt` is when the latest call the model answered
+   * began.
+   */
+  timedOut(source: string, startedAt: number, lastSuccessStartedAt: number): void {
     const entry = this.#entries.get(source);
     if (entry !== undefined) {
       entry.attempts++;
+      entry.servedMeanwhile = lastSuccessStartedAt > entry.since;
       return;
     }
     if (this.#entries.size >= this.capacity) {
       this.#entries.delete(this.#entries.keys().next().value!);
     }
-    this.#entries.set(source, { attempts: 1, since: startedAt });
+    this.#entries.set(source, {
+      attempts: 1,
+      since: startedAt,
+      servedMeanwhile: lastSuccessStartedAt > startedAt,
+    });
   }
 
   /** True once the record has timed out `attempts` times. */
@@ -40,9 +49,15 @@ export class TimeoutBudget {
     return (this.#entries.get(source)?.attempts ?? 0) >= this.attempts;
   }
 
-  /** When the record's first timed-out attempt started: successes after it prove the model up meanwhile. */
-  since(source: string): number | undefined {
-    return this.#entries.get(source)?.since;
+  /**
+   * Whether, at the record's latest timeout, the model had answered a call that began after the
+   * record's first timed-out attempt: it served others while this record kept timing out. Judged
+   * then, not when the batch ends: a model that answers nothing for a while (a storm of
+   * DEADLINE_EXCEEDED) and recovers later in the invocation proves nothing against the records it
+   * timed out on meanwhile.
+   */
+  servedMeanwhile(source: string): boolean {
+    return this.#entries.get(source)?.servedMeanwhile ?? false;
   }
 
   /** The record is done (published or dead-lettered). */

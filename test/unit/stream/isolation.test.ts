@@ -256,7 +256,7 @@ describe('a failure inside the function is that record’s fate', () => {
       transport: new FakeModel(),
       checkAnswer: jsonAnswerCheck(spec, 'http'),
       publisher,
-      health: { lastSuccessAt: 0 },
+      health: { lastSuccessAt: 0, lastSuccessStartedAt: 0 },
       timeouts: new TimeoutBudget(),
     };
 

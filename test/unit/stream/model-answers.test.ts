@@ -184,10 +184,26 @@ const GOOD_GRPC: Record<Protocol, Record<string, unknown>> = {
   seldon: { data: { ndarray: listValue([[1]]) } },
 };
 
-/** Bytes no message decodes from: field 1 with wire type 7 (protobuf has none), then too few bytes. */
-const GARBAGE = Buffer.from([0x0f, 0x01, 0x02, 0x03]);
+/** Bad gRPC replies, each with the end of its reason (a regular expression, after "… response "). */
+const BAD_REPLIES = {
+  // Field 1 with wire type 7 (protobuf has none), then too few bytes.
+  'garbage bytes': {
+    reply: Buffer.from([0x0f, 0x01, 0x02, 0x03]),
+    why: (response: string) => `\\(it does not decode as ${response}: .+\\)`,
+  },
+  // A message of zero bytes decodes as any message, with every field unset: a proxy's empty reply.
+  'an empty message': {
+    reply: Buffer.alloc(0),
+    why: (response: string) => `\\(it holds no field of ${response}\\)`,
+  },
+  // A message of another service: field 99 is no field of any response, so it decodes to nothing.
+  'a message of another service': {
+    reply: Buffer.from([0x9a, 0x06, 0x02, 0x68, 0x69]),
+    why: (response: string) => `\\(it holds no field of ${response}\\)`,
+  },
+} as const;
 
-const grpcStream = async (protocol: Protocol) => {
+const grpcStream = async (protocol: Protocol, bad: Buffer) => {
   const spec = protocolSpec(protocol);
   const model: ModelConfig = { ...testConfig().model, name: 'iris', seldonApi: 'graph' };
   const poison = Buffer.from(new Float64Array([POISON]).buffer);
@@ -198,7 +214,7 @@ const grpcStream = async (protocol: Protocol) => {
       callback(
         null,
         call.request.includes(poison)
-          ? GARBAGE
+          ? bad
           : encodeMessage(GRPC_NAMES[protocol].response, GOOD_GRPC[protocol]),
       ),
     (b: Buffer) => b,
@@ -214,28 +230,33 @@ const grpcStream = async (protocol: Protocol) => {
   return streamOf({ MODEL_ENDPOINT: `grpc://127.0.0.1:${port}`, TRANSPORT: 'grpc', PROTOCOL: protocol });
 };
 
-describe('gRPC: an OK reply that does not decode as the protocol’s response', () => {
-  it.each(PROTOCOLS)('%s: garbage bytes are a model error, never published', async (protocol) => {
-    // Prepare
-    const { stream, publisher } = await grpcStream(protocol);
-    const headers = { 'proto-name': GRPC_NAMES[protocol].request };
-    const specs: RecordSpec[] = [1, POISON, 2].map((n, offset) => ({
-      offset,
-      value: grpcIrisBytes(protocol, [row(n)]),
-      headers,
-    }));
+describe('gRPC: an OK reply that is not the protocol’s response', () => {
+  for (const protocol of PROTOCOLS) {
+    it.each(Object.entries(BAD_REPLIES))(
+      `${protocol}: %s is a model error, never published`,
+      async (_, bad) => {
+        // Prepare
+        const { stream, publisher } = await grpcStream(protocol, bad.reply);
+        const headers = { 'proto-name': GRPC_NAMES[protocol].request };
+        const specs: RecordSpec[] = [1, POISON, 2].map((n, offset) => ({
+          offset,
+          value: grpcIrisBytes(protocol, [row(n)]),
+          headers,
+        }));
 
-    // Act
-    const reason = await expectPoisonDeadLettered(stream, publisher, specs);
+        // Act
+        const reason = await expectPoisonDeadLettered(stream, publisher, specs);
 
-    // Assess
-    const response = GRPC_NAMES[protocol].response.replaceAll('.', '\\.');
-    expect(reason).toMatch(
-      new RegExp(
-        `^model answered gRPC OK with a reply that is not a ${TITLES[protocol]} response \\(it does not decode as ${response}: .+\\)$`,
-      ),
+        // Assess
+        const response = GRPC_NAMES[protocol].response.replaceAll('.', '\\.');
+        expect(reason).toMatch(
+          new RegExp(
+            `^model answered gRPC OK with a reply that is not a ${TITLES[protocol]} response ${bad.why(response)}$`,
+          ),
+        );
+      },
     );
-  });
+  }
 });
 
 describe('Lambda model: a payload that is not the protocol’s response', () => {

@@ -101,6 +101,43 @@ describe('a record the model times out on', () => {
   });
 });
 
+describe('records the model timed out on while it answered nothing', () => {
+  it('are left for redelivery when the model answers again later in the invocation', async () => {
+    // Prepare: MODEL_CONCURRENCY 2, so p1's records are called once p0's have used their three
+    // timeouts; the model comes back between the two.
+    model.down = true;
+    const publisher = new FakePublisher();
+    const config = testConfig({
+      MODEL_ENDPOINT: endpoint,
+      MODEL_TIMEOUT_MS: String(MODEL_TIMEOUT_MS),
+      MODEL_CONCURRENCY: '2',
+    });
+    const stream = await createBatchHandler(config, { publisher });
+    const specs: RecordSpec[] = [
+      { offset: 0, value: good(0) },
+      { offset: 1, value: good(1) },
+      { partition: 1, offset: 0, value: good(2) },
+      { partition: 1, offset: 1, value: good(3) },
+    ];
+    const back = setTimeout(() => {
+      model.down = false;
+    }, 3.5 * MODEL_TIMEOUT_MS);
+
+    // Act
+    const response = await stream.handle(mskEvent(specs), lambdaContext(12 * MODEL_TIMEOUT_MS));
+
+    // Assess
+    clearTimeout(back);
+    expect(publisher.on('err')).toEqual([]);
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: { partition: 'in-0', offset: 0 } }] });
+    expect(publisher.on('out').map((r) => str(r.headers['msk-inference-source']))).toEqual([
+      'in/1/0',
+      'in/1/1',
+    ]);
+    await stream.close();
+  });
+});
+
 describe('gRPC: a call past MODEL_TIMEOUT_MS', () => {
   it('fails with a model timeout (DEADLINE_EXCEEDED), not as the model being unavailable', async () => {
     // Prepare: a server that takes every call and never answers.

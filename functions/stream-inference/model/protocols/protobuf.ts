@@ -109,10 +109,11 @@ export const grpcRequestCheck = (spec: ProtocolSpec, model: ModelConfig): GrpcRe
 };
 
 /**
- * The check of a gRPC model's answer: it must decode as the protocol's response message and pass
- * protobufjs's `verify`. A reply of other bytes (a proxy's page on an HTTP/2 stream, a message of
- * another service) is a `ModelFailedError`; protobufjs's message says where decoding stopped, never
- * the bytes.
+ * The check of a gRPC model's answer: it must decode as the protocol's response message, pass
+ * protobufjs's `verify`, and set at least one of its fields. A reply of other bytes (a proxy's page on
+ * an HTTP/2 stream), an empty reply, or a message of another service (whose fields the response does
+ * not declare) is a `ModelFailedError`; protobufjs's message says where decoding stopped, never the
+ * bytes.
  *
  * @example
  * const check = grpcAnswerCheck(protocolSpec('v2'), 'model answered gRPC OK with a reply');
@@ -133,5 +134,20 @@ export const grpcAnswerCheck = (spec: ProtocolSpec, answered: string): AnswerChe
     const problem = type.verify(message);
     if (problem !== null)
       throw badAnswer(answered, what, `it decodes as ${typeName(type)} but breaks its schema: ${problem}`);
+    // Zero bytes, or only fields the type does not declare, decode as a message with nothing set.
+    if (!holdsAField(type, message))
+      throw badAnswer(answered, what, `it holds no field of ${typeName(type)}`);
   };
 };
+
+/**
+ * Whether a decoded message has any field the type declares: decoding sets a field only when it is
+ * on the wire (repeated and map fields start empty).
+ */
+const holdsAField = (type: protobuf.Type, message: protobuf.Message): boolean =>
+  type.fieldsArray.some((field) => {
+    const value: unknown = (message as unknown as Record<string, unknown>)[field.name];
+    if (field.map) return Object.keys(value as object).length > 0;
+    if (field.repeated) return (value as unknown[]).length > 0;
+    return Object.hasOwn(message, field.name);
+  });
