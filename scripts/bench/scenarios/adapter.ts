@@ -27,7 +27,7 @@ const PARTITIONS = 4;
  * scheduler places two processes on a small machine moves a ratio by several percent, pair to pair.
  */
 const plan = (quick: boolean) =>
-  quick ? { processPairs: 1, warmup: 2, rounds: 4 } : { processPairs: 3, warmup: 3, rounds: 5 };
+  quick ? { processPairs: 1, warmup: 4, rounds: 4 } : { processPairs: 3, warmup: 5, rounds: 5 };
 
 /** A side of the comparison in its own process: `run` asks it for one timed run. */
 const startSide = async (

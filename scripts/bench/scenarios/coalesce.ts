@@ -64,7 +64,7 @@ export const coalesceScenario = async (ctx: BenchContext): Promise<ScenarioResul
       charts: [
         {
           file: 'coalescing',
-          title: 'Records/s per coalescing size (MLServer iris, REST, local poller)',
+          title: 'Records/s per coalescing size (MLServer iris, REST)',
           xLabel: 'COALESCE_MAX_RECORDS (1 = one call per record)',
           yLabel: 'records/s, produce → last answer',
           bars: configs.map((c) => ({ label: String(c.n), series: results.get(c.name)! })),

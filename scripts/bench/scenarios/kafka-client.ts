@@ -100,7 +100,7 @@ export const kafkaClientScenario = async (ctx: BenchContext): Promise<ScenarioRe
     localHandlerEnv(
       'v2',
       'rest',
-      { input: 'client-in', output: output!, errors: output! },
+      { input: 'client-in', output: output!, errors: 'client-errors' },
       ctx.kafka.brokers.join(','),
     ),
   );

@@ -187,7 +187,7 @@ export const scaleOutScenario = async (ctx: BenchContext): Promise<ScenarioResul
       charts: [
         {
           file: 'scale-out',
-          title: `Records/s per partition count (one poller each, model answering after ${MODEL_DELAY_MS} ms)`,
+          title: `Records/s per partition count (a poller each, ${MODEL_DELAY_MS} ms model)`,
           xLabel: 'partitions (= local pollers in one consumer group)',
           yLabel: 'records/s, produce → last answer',
           bars: perN.map(({ rig, rps }) => ({ label: String(rig.partitions), series: rps })),
