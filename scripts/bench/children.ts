@@ -25,6 +25,8 @@ export interface StartedChild {
   readonly ready: Promise<Record<string, unknown>>;
   /** Everything the child wrote to stdout, as lines (kept for error messages). */
   readonly lines: readonly string[];
+  /** The next stdout line (from now on) that `matches`; rejects if the child exits first. */
+  nextLine(matches: (line: string) => boolean): Promise<string>;
   /** SIGTERM (to the group when detached), then SIGKILL after `graceMs`; resolves on exit. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -46,12 +48,17 @@ export const startTsChild = (file: URL, env: NodeJS.ProcessEnv = process.env): S
 export const track = (child: ChildProcess, group: boolean): StartedChild => {
   running.set(child, group);
   const lines: string[] = [];
+  const waiting = new Set<(line: string | undefined) => void>();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  void exited.then(() => running.delete(child));
+  void exited.then(() => {
+    running.delete(child);
+    for (const w of waiting) w(undefined);
+  });
   const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
     if (child.stdout === null) return;
     createInterface({ input: child.stdout }).on('line', (line) => {
       lines.push(line);
+      for (const w of waiting) w(line);
       if (!line.startsWith('{')) return;
       try {
         resolve(JSON.parse(line) as Record<string, unknown>);
@@ -68,6 +75,21 @@ export const track = (child: ChildProcess, group: boolean): StartedChild => {
     child,
     ready,
     lines,
+    nextLine(matches) {
+      return new Promise((resolve, reject) => {
+        const waiter = (line: string | undefined): void => {
+          if (line === undefined) {
+            waiting.delete(waiter);
+            reject(new Error(`child ${child.pid} exited: ${lines.slice(-5).join(' | ')}`));
+          } else if (matches(line)) {
+            waiting.delete(waiter);
+            resolve(line);
+          }
+        };
+        if (child.exitCode !== null || child.signalCode !== null) waiter(undefined);
+        else waiting.add(waiter);
+      });
+    },
     async stop(graceMs = 5_000) {
       signal(child, group, 'SIGTERM');
       const timer = setTimeout(() => signal(child, group, 'SIGKILL'), graceMs);

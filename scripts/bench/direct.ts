@@ -13,10 +13,18 @@ export interface DirectClient {
   close(): void;
 }
 
-/** POSTs over a kept-alive agent set up as HttpTransport's (`keepAlive`, `maxSockets`, `lifo`). */
-export const directHttp = (url: string, concurrency: number): DirectClient => {
+/**
+ * POSTs over a kept-alive agent set up as HttpTransport's: `keepAlive`, `maxSockets` = concurrency,
+ * `lifo`, and the socket timeout (MODEL_TIMEOUT_MS, default 10 s) on the agent.
+ */
+export const directHttp = (url: string, concurrency: number, timeoutMs = 10_000): DirectClient => {
   const target = new URL(url);
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency, scheduling: 'lifo' });
+  const agent = new Agent({
+    keepAlive: true,
+    maxSockets: concurrency,
+    scheduling: 'lifo',
+    timeout: timeoutMs,
+  });
   const post = (body: Buffer): Promise<Buffer> =>
     new Promise((resolve, reject) => {
       const req = request(

@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: the stream adapter measured against the limits and against MLServer's own Kafka
- * server, on the local services (Kafka 9092, MLServer 8080/8081). Every figure is the median of
- * several runs after a warm-up, and every ratio compares figures measured in this same run (the
- * variants of a scenario take turns, so they meet the same background load).
+ * server, on the local services (Kafka 9092, MLServer 8080/8081), plus its memory, its scale-out and
+ * its Kafka client. Every figure is the median (and quartiles) of several runs after a warm-up, and
+ * every ratio is the median of ratios of runs made back to back in this same run.
  *
- * Prints a table, writes bench-results/latest.json, and (full runs) the figures in BENCHMARKS.md.
+ * Prints a table and the time the bench took, writes bench-results/latest.json and the charts under
+ * bench-results/charts/, and (full runs) the figures in BENCHMARKS.md and the charts beside it.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,10 +15,11 @@ import { runMain, UsageError } from '../local/cli.js';
 import { LOCAL_ENV_DEFAULTS } from '../local/handler.js';
 import { LOCAL_BROKER } from '../local/local-services.js';
 import { ensureServices } from '../local/services.js';
+import { renderBarChart } from './chart.js';
 import { killChildren } from './children.js';
 import type { BenchContext } from './context.js';
 import { describeMachine } from './machine.js';
-import { type BenchReport, renderMarkdown, renderText, writeBenchmarksMd } from './report.js';
+import { type BenchReport, CHART_DIR, renderMarkdown, renderText, writeBenchmarksMd } from './report.js';
 import { SCENARIOS, type ScenarioId, type ScenarioResult } from './results.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -25,9 +27,10 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const USAGE = `Usage: npm run bench -- [--quick] [--only <scenario>[,<scenario>…]] [--write]
 
 Scenarios: ${SCENARIOS.join(', ')}
-  --quick   fewer and smaller runs (a smoke test of the bench; figures are rougher)
+  --quick   fewer and smaller runs (a smoke test of the bench, ~3 minutes; figures are rough)
   --only    run these scenarios (repeatable or comma-separated)
-  --write   rewrite BENCHMARKS.md even for a --quick or --only run (a full run always does)
+  --write   rewrite BENCHMARKS.md and its charts even for a --quick or --only run (a full run
+            always does)
 
 Needs the local services (npm run services:up; started here when Kafka or MLServer do not answer).
 `;
@@ -51,6 +54,12 @@ const runScenario = async (id: ScenarioId, ctx: BenchContext): Promise<ScenarioR
       return (await import('./scenarios/coalesce.js')).coalesceScenario(ctx);
     case 'cold-start':
       return (await import('./scenarios/cold-start.js')).coldStartScenario(ctx);
+    case 'memory':
+      return (await import('./scenarios/memory.js')).memoryScenario(ctx);
+    case 'scale-out':
+      return (await import('./scenarios/scale-out.js')).scaleOutScenario(ctx);
+    case 'kafka-client':
+      return (await import('./scenarios/kafka-client.js')).kafkaClientScenario(ctx);
   }
 };
 
@@ -153,10 +162,17 @@ const main = async (): Promise<number> => {
   };
   process.stdout.write(renderText(report));
   writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const charts = scenarios.flatMap((s) => s.charts);
+  const writeCharts = (into: string): void => {
+    mkdirSync(into, { recursive: true });
+    for (const chart of charts) writeFileSync(join(into, `${chart.file}.svg`), renderBarChart(chart));
+  };
+  writeCharts(join(dir, 'charts'));
   const complete = !values.quick && ids.length === SCENARIOS.length && failed.length === 0;
   if (complete || values.write) {
     writeBenchmarksMd(join(ROOT, 'BENCHMARKS.md'), renderMarkdown(report), SKELETON);
-    log('wrote bench-results/latest.json and BENCHMARKS.md');
+    writeCharts(join(ROOT, CHART_DIR));
+    log(`wrote bench-results/latest.json, BENCHMARKS.md and ${CHART_DIR}/*.svg`);
   } else {
     log(
       'wrote bench-results/latest.json; BENCHMARKS.md is rewritten by full runs of every scenario (or --write)',

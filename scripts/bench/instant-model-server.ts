@@ -1,26 +1,23 @@
 /**
- * A model that costs nothing: answers every POST at once with a fixed V2 answer (the one MLServer
- * gives for an iris row). Run as a child process so that its work does not share the event loop of
+ * A model that costs nothing: answers every POST with a fixed V2 answer (the one MLServer gives for
+ * an iris row), at once or after `MODEL_DELAY_MS` (a model with a fixed latency and no CPU cost, for
+ * the scale-out scenario). Run as a child process so that its work does not share the event loop of
  * what it is measured against; prints `{"port": n}` on stdout when listening.
  */
 import { createServer } from 'node:http';
+import { INSTANT_ANSWER } from './instant-answer.js';
 
-export const INSTANT_ANSWER = Buffer.from(
-  JSON.stringify({
-    model_name: 'iris',
-    id: '7d5ed57f-1ef1-49f9-9363-4f22470e11ef',
-    parameters: {},
-    outputs: [
-      { name: 'predict', shape: [1, 1], datatype: 'INT64', parameters: { content_type: 'np' }, data: [0] },
-    ],
-  }),
-);
+const delayMs = Number(process.env['MODEL_DELAY_MS'] ?? 0);
 
 const server = createServer((req, res) => {
   req.resume();
   req.on('end', () => {
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': INSTANT_ANSWER.length });
-    res.end(INSTANT_ANSWER);
+    const answer = (): void => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': INSTANT_ANSWER.length });
+      res.end(INSTANT_ANSWER);
+    };
+    if (delayMs > 0) setTimeout(answer, delayMs);
+    else answer();
   });
 });
 server.keepAliveTimeout = 60_000;

@@ -1,50 +1,47 @@
-/** What a scenario hands back: its figures (medians of runs) and its goals (ratios or limits). */
-import { pairedRatio, type Series } from './stats.js';
+/** What a scenario hands back: its figures, the goals it measured, other ratios, notes and charts. */
+import type { BarChart } from './chart.js';
+import type { GoalMeasure } from './goals.js';
+import type { Series } from './stats.js';
 
-export const SCENARIOS = ['adapter', 'rest', 'grpc', 'coalesce', 'cold-start'] as const;
+export const SCENARIOS = [
+  'adapter',
+  'rest',
+  'grpc',
+  'coalesce',
+  'cold-start',
+  'memory',
+  'scale-out',
+  'kafka-client',
+] as const;
 export type ScenarioId = (typeof SCENARIOS)[number];
 
 export interface Figure {
   /** e.g. `handler`, `direct HTTP (limit)`. */
   readonly label: string;
-  /** e.g. `records/s`, `ms`, `KB`. */
+  /** e.g. `records/s`, `ms`, `KB`, `MB`. */
   readonly unit: string;
   readonly series: Series;
 }
 
-export interface Goal {
-  /** e.g. `handler / limit`. */
+/** A ratio of two variants measured in pairs that no goal sets a target for. */
+export interface Ratio {
+  /** e.g. `COALESCE_MAX_RECORDS=16 / per record`. */
   readonly label: string;
-  /** The measured value (a ratio of medians, or a median). */
-  readonly value: number;
-  readonly op: '>=' | '<=';
-  readonly target: number;
-  /** `x` for ratios. */
-  readonly unit: string;
+  /** The paired ratios. */
+  readonly series: Series;
 }
 
 export interface ScenarioResult {
   readonly id: ScenarioId;
   readonly title: string;
-  /** How it was measured (sizes, concurrency, batching), in one line. */
+  /** How it was measured (sizes, concurrency, batching, pairs), in one line. */
   readonly setup: string;
   readonly figures: readonly Figure[];
-  readonly goals: readonly Goal[];
-  /** Caveats measured in the run (e.g. records that went to the error topic). */
+  /** Rows of the goal table this scenario measured. */
+  readonly goals: readonly GoalMeasure[];
+  readonly ratios: readonly Ratio[];
+  /** Caveats and findings measured in the run (e.g. where the CPU went). */
   readonly notes: readonly string[];
+  /** Charts written as SVG beside BENCHMARKS.md and shown in it. */
+  readonly charts: readonly BarChart[];
 }
-
-export const met = (goal: Goal): boolean =>
-  goal.op === '>=' ? goal.value >= goal.target : goal.value <= goal.target;
-
-/**
- * A ratio goal (`numerator / denominator`): the median of the per-round ratios of two series
- * measured in turn (see pairedRatio).
- */
-export const ratioGoal = (label: string, numerator: Series, denominator: Series, target: number): Goal => ({
-  label,
-  value: pairedRatio(numerator, denominator),
-  op: '>=',
-  target,
-  unit: 'x',
-});

@@ -1,20 +1,93 @@
-/** Medians and the warm-up-then-interleave loop every scenario measures with. */
+/**
+ * The bench's statistics: medians and quartiles of runs, ratios of runs made back to back (pairs),
+ * the goal check on the pessimistic quartile, and the warm-up-then-interleave loop every scenario
+ * measures with.
+ */
 
-/** The middle value (the mean of the two middle values for an even count). */
-export const median = (values: readonly number[]): number => {
+/**
+ * The `p` quantile (0 ≤ p ≤ 1) by linear interpolation between the sorted values (Hyndman and Fan's
+ * type 7, the default of numpy's `percentile` and R's `quantile`): for [1…7], p 0.25 gives 2.5.
+ *
+ * @example
+ * quantile([4, 1, 3, 2], 0.5); // 2.5
+ */
+export const quantile = (values: readonly number[], p: number): number => {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  const at = (sorted.length - 1) * p;
+  const low = Math.floor(at);
+  const high = Math.ceil(at);
+  return sorted[low]! + (sorted[high]! - sorted[low]!) * (at - low);
 };
 
-/** One thing measured several times: each run's value and their median. */
+/** The middle value (the mean of the two middle values for an even count). */
+export const median = (values: readonly number[]): number => quantile(values, 0.5);
+
+/** One thing measured several times: each run's value, their median and quartiles. */
 export interface Series {
   readonly runs: readonly number[];
   readonly median: number;
+  /** Lower quartile. */
+  readonly q1: number;
+  /** Upper quartile. */
+  readonly q3: number;
 }
 
-export const series = (runs: readonly number[]): Series => ({ runs, median: median(runs) });
+/**
+ * @example
+ * series([3, 1, 2]); // { runs: [3, 1, 2], median: 2, q1: 1.5, q3: 2.5 }
+ */
+export const series = (runs: readonly number[]): Series => ({
+  runs,
+  median: quantile(runs, 0.5),
+  q1: quantile(runs, 0.25),
+  q3: quantile(runs, 0.75),
+});
+
+/**
+ * The ratio of each pair of runs, `a.runs[i] / b.runs[i]`: run i of both comes from the same round
+ * of {@link interleave}, one right after the other, so a burst of background load that slows a round
+ * slows both sides of its ratio alike.
+ *
+ * @example
+ * pairedRatios(series([10, 20]), series([5, 40])); // [2, 0.5]
+ */
+export const pairedRatios = (a: Series, b: Series): number[] => {
+  if (a.runs.length !== b.runs.length || a.runs.length === 0) {
+    throw new Error(`cannot pair ${a.runs.length} runs with ${b.runs.length}`);
+  }
+  return a.runs.map((value, i) => value / b.runs[i]!);
+};
+
+/** The paired ratios of two series as a series of their own (median and quartiles of the ratios). */
+export const ratioSeries = (a: Series, b: Series): Series => series(pairedRatios(a, b));
+
+/** `>=`: at least the target; `<=`: at most. */
+export type GoalOp = '>=' | '<=';
+
+/**
+ * Whether a measured series meets a target even on its unlucky side: the lower quartile for an
+ * at-least goal, the upper quartile for an at-most goal. A median that meets it while a quarter of
+ * the pairs fall short is not met: on these small shared machines it could be luck.
+ *
+ * @example
+ * meets(series([0.9, 0.96, 0.97, 0.98, 1.0]), '>=', 0.95); // true: q1 is 0.96
+ */
+export const meets = (measured: Series, op: GoalOp, target: number): boolean =>
+  op === '>=' ? measured.q1 >= target : measured.q3 <= target;
+
+/**
+ * The largest run over the smallest (1 when they are all alike); NaN without runs, Infinity when
+ * the smallest is not positive.
+ *
+ * @example
+ * spread([2, 3, 4]); // 2
+ */
+export const spread = (runs: readonly number[]): number => {
+  if (runs.length === 0) return Number.NaN;
+  const min = Math.min(...runs);
+  return min > 0 ? Math.max(...runs) / min : Number.POSITIVE_INFINITY;
+};
 
 /** A variant of a scenario: a name and one timed run that resolves with its figure (e.g. records/s). */
 export interface Variant {
@@ -33,7 +106,9 @@ export interface Rounds {
  * Runs every variant once per round, round after round (in reverse order every other round, so that
  * no variant always runs first), so that each variant meets the same background load: the machines
  * are small and shared. Warm-up rounds come first and are not kept. Each variant's `runs[i]` is from
- * round i, so runs of two variants pair up (see {@link pairedRatio}).
+ * round i, so runs of two variants pair up (see {@link pairedRatios}); list the two sides of a ratio
+ * next to each other (baseline, variant, baseline, variant …) and they run back to back in every
+ * round, whichever way round it goes.
  */
 export const interleave = async (
   variants: readonly Variant[],
@@ -68,13 +143,6 @@ export const runBounded = async (
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
 };
-
-/**
- * The median over rounds of `a[i] / b[i]`: each ratio compares two runs made one after the other,
- * so a burst of background load that slows one round does not skew it, as it can a ratio of medians.
- */
-export const pairedRatio = (a: Series, b: Series): number =>
-  median(a.runs.map((value, i) => value / b.runs[i]!));
 
 export interface Calibration {
   /** Records of the warm-up run. */

@@ -1,23 +1,26 @@
 /**
  * Scenarios 2 and 3, the real model: MLServer `iris` through the local poller and the handler, end
  * to end (records/s from the first produce to the last answer on the output topic), compared in the
- * same run with MLServer driven directly at the same concurrency and with MLServer's own Kafka
- * server on the same broker and the same records.
+ * same run with MLServer driven directly at the same concurrency and (REST) with MLServer's own Kafka
+ * server on the same broker and the same records. The variants run in the order direct, poller,
+ * MLServer's Kafka server, coalesced (reversed every other round), so that each ratio compares two
+ * runs made back to back.
  */
 import { join } from 'node:path';
 import type { Transport } from '../../../functions/stream-inference/config.js';
 import type { LocalHandler } from '../../local/handler.js';
 import { LOCAL_ENDPOINTS } from '../../local/local-services.js';
-import { type BenchContext, CONCURRENCY } from '../context.js';
+import { type BenchContext, CONCURRENCY, timedRounds } from '../context.js';
 import { CpuLedger, pidListeningOn } from '../cpu.js';
 import { type DirectClient, directGrpc, directHttp } from '../direct.js';
 import { type PollerBatching, type PollerRig, startPollerRig, type Through, timeThrough } from '../e2e.js';
+import type { GoalMeasure } from '../goals.js';
 import { loadConfiguredHandler } from '../handlers.js';
 import { OutputCounter } from '../kafka.js';
 import { startMlserverKafka } from '../mlserver-kafka.js';
 import { irisBodies, irisMessages, nextTag } from '../records.js';
-import { type Goal, ratioGoal, type ScenarioResult } from '../results.js';
-import { type Calibration, interleave, perSecond, RunSize, type Variant } from '../stats.js';
+import type { Ratio, ScenarioResult } from '../results.js';
+import { type Calibration, interleave, perSecond, RunSize, ratioSeries, type Variant } from '../stats.js';
 
 /** Partitions of the input topics (the poller's events span them, as Lambda's do). */
 export const PARTITIONS = 4;
@@ -26,11 +29,16 @@ export const BATCHING: PollerBatching = { batchSize: 1_000, windowMs: 500 };
 /** Packing of the coalescing variant shown next to MLServer's Kafka server (scenario 4 tries others). */
 const COALESCE = 64;
 
-/** Run sizes: one batch to warm up, then runs of about 6 s (2 s with --quick) for each variant. */
+/**
+ * Run sizes: one batch to warm up, then runs of about 4 s (1.5 s with --quick) for each variant: long
+ * enough that the first fetch and the last read weigh little, short enough for seven pairs of every
+ * ratio within the bench's ~15 minutes. At least one batch: on a loaded machine, where a variant
+ * manages 50 records/s, a larger floor would stretch every run far past its 4 s.
+ */
 export const calibration = (quick: boolean): Calibration => ({
   warmup: BATCHING.batchSize,
-  seconds: quick ? 2 : 6,
-  min: (quick ? 1 : 2) * BATCHING.batchSize,
+  seconds: quick ? 1.5 : 4,
+  min: BATCHING.batchSize,
   max: quick ? 10_000 : 30_000,
   step: BATCHING.batchSize,
 });
@@ -78,30 +86,58 @@ export const throughPoller = (
 });
 
 /** Where the CPU of each variant's runs went, per record. */
-const cpuNote = (main: CpuLedger, mlKafka: CpuLedger, coalesced: boolean): string => {
+const cpuNote = (main: CpuLedger, mlKafka: CpuLedger | undefined): string => {
   const ms = (v: number | undefined): string => (v === undefined ? '?' : `${v.toFixed(2)} ms`);
   const poller = main.perRecord('poller');
   const direct = main.perRecord('direct');
   const packed = main.perRecord('poller-coalesce');
-  const own = mlKafka.perRecord('mlserver-kafka');
+  const own = mlKafka?.perRecord('mlserver-kafka');
   return (
     `CPU per record (medians): MLServer ${ms(poller.model)} via the poller, ${ms(direct.model)} direct` +
-    (coalesced ? `, ${ms(packed.model)} coalesced` : '') +
-    `, ${ms(own.model)} in its own Kafka server; this process (local poller, handler, output ` +
-    `consumers, producer) ${ms(poller.self)} through the poller, ${ms(direct.self)} direct` +
-    (coalesced ? `, ${ms(packed.self)} coalesced` : '')
+    (own === undefined ? '' : `, ${ms(packed.model)} coalesced, ${ms(own.model)} in its own Kafka server`) +
+    `; this process (local poller, handler, output consumers, producer) ${ms(poller.self)} through the ` +
+    `poller, ${ms(direct.self)} direct` +
+    (own === undefined ? '' : `, ${ms(packed.self)} coalesced`)
   );
+};
+
+/** MLServer's own Kafka server on topics of its own, and a counter on its output (REST only). */
+const startMlKafka = async (ctx: BenchContext) => {
+  const { kafka } = ctx;
+  const [input, output, errors] = await kafka.topics(
+    ['mlkafka-rest-in', 'mlkafka-rest-out', 'mlkafka-rest-errors'],
+    PARTITIONS,
+  );
+  const server = await startMlserverKafka({
+    brokers: kafka.brokers,
+    inputTopic: input!,
+    outputTopic: output!,
+    dir: join(ctx.dir, 'mlserver-kafka-rest'),
+  });
+  const counter = await OutputCounter.start(kafka.brokers, output!, errors!);
+  const through: Through = { input: input!, counter };
+  await untilConsuming(ctx, through);
+  return {
+    cpu: new CpuLedger(server.pid),
+    through,
+    async stop() {
+      await counter.stop();
+      await server.stop();
+    },
+  };
 };
 
 export const modelScenario = async (transport: Transport, ctx: BenchContext): Promise<ScenarioResult> => {
   const { kafka } = ctx;
+  const rest = transport === 'rest';
   const sizes = {
     poller: new RunSize(calibration(ctx.quick)),
     coalesced: new RunSize(calibration(ctx.quick)),
     direct: new RunSize(calibration(ctx.quick)),
     mlKafka: new RunSize(calibration(ctx.quick)),
   };
-  const label = transport === 'rest' ? 'REST' : 'gRPC';
+  const label = rest ? 'REST' : 'gRPC';
+  const rounds = timedRounds(ctx.quick);
   const rig = await startPollerRig(kafka, `model-${transport}`, PARTITIONS, BATCHING, ctx.log);
   const handlers: LocalHandler[] = [];
   const handlerWith = async (extra: Record<string, string>): Promise<LocalHandler> => {
@@ -112,33 +148,17 @@ export const modelScenario = async (transport: Transport, ctx: BenchContext): Pr
     handlers.push(handler);
     return handler;
   };
-
-  const main = new CpuLedger(pidListeningOn(transport === 'rest' ? 8080 : 8081));
-  const [mlIn, mlOut, mlErrors] = await kafka.topics(
-    [`mlkafka-${transport}-in`, `mlkafka-${transport}-out`, `mlkafka-${transport}-errors`],
-    PARTITIONS,
-  );
-  const mlserver = await startMlserverKafka({
-    brokers: kafka.brokers,
-    inputTopic: mlIn!,
-    outputTopic: mlOut!,
-    dir: join(ctx.dir, `mlserver-kafka-${transport}`),
-  });
-  const mlCpu = new CpuLedger(mlserver.pid);
-  const mlCounter = await OutputCounter.start(kafka.brokers, mlOut!, mlErrors!);
-  const mlThrough: Through = { input: mlIn!, counter: mlCounter };
-
-  const direct: DirectClient =
-    transport === 'rest'
-      ? directHttp(`${LOCAL_ENDPOINTS.v2.rest}/v2/models/iris/infer`, CONCURRENCY)
-      : directGrpc(
-          LOCAL_ENDPOINTS.v2.grpc.replace('grpc://', ''),
-          '/inference.GRPCInferenceService/ModelInfer',
-          CONCURRENCY,
-        );
+  const main = new CpuLedger(pidListeningOn(rest ? 8080 : 8081));
+  const direct: DirectClient = rest
+    ? directHttp(`${LOCAL_ENDPOINTS.v2.rest}/v2/models/iris/infer`, CONCURRENCY)
+    : directGrpc(
+        LOCAL_ENDPOINTS.v2.grpc.replace('grpc://', ''),
+        '/inference.GRPCInferenceService/ModelInfer',
+        CONCURRENCY,
+      );
+  const mlKafka = rest ? await startMlKafka(ctx) : undefined;
   try {
     const variants: Variant[] = [
-      throughPoller(ctx, rig, 'poller', await handlerWith({}), transport, sizes.poller, main),
       {
         name: 'direct',
         run: async (warmup) => {
@@ -148,22 +168,22 @@ export const modelScenario = async (transport: Transport, ctx: BenchContext): Pr
           return sizes.direct.learn(warmup, perSecond(bodies.length, performance.now() - started));
         },
       },
-      {
-        // MLServer's Kafka server reads only V2 JSON: over gRPC too it gets the REST records.
-        name: 'mlserver-kafka',
-        run: async (warmup) => {
-          const tag = nextTag(`${transport}-m`);
-          const messages = irisMessages('rest', tag, sizes.mlKafka.of(warmup));
-          const through = () => timeThrough(kafka, mlThrough, tag, messages);
-          return sizes.mlKafka.learn(
-            warmup,
-            await mlCpu.measure('mlserver-kafka', messages.length, !warmup, through),
-          );
-        },
-      },
+      throughPoller(ctx, rig, 'poller', await handlerWith({}), transport, sizes.poller, main),
     ];
-    if (transport === 'rest') {
+    if (mlKafka !== undefined) {
       variants.push(
+        {
+          name: 'mlserver-kafka',
+          run: async (warmup) => {
+            const tag = nextTag('rest-m');
+            const messages = irisMessages('rest', tag, sizes.mlKafka.of(warmup));
+            const through = () => timeThrough(kafka, mlKafka.through, tag, messages);
+            return sizes.mlKafka.learn(
+              warmup,
+              await mlKafka.cpu.measure('mlserver-kafka', messages.length, !warmup, through),
+            );
+          },
+        },
         throughPoller(
           ctx,
           rig,
@@ -175,64 +195,66 @@ export const modelScenario = async (transport: Transport, ctx: BenchContext): Pr
         ),
       );
     }
-    await untilConsuming(ctx, mlThrough);
-    const results = await interleave(variants, { warmup: 1, runs: ctx.quick ? 2 : 5 }, (name, value) =>
+    const results = await interleave(variants, { warmup: 1, runs: rounds }, (name, value) =>
       ctx.log(`${transport} ${name}: ${Math.round(value)} records/s`),
     );
     const poller = results.get('poller')!;
     const directSeries = results.get('direct')!;
-    const mlKafka = results.get('mlserver-kafka')!;
+    const own = results.get('mlserver-kafka');
     const coalesced = results.get('poller-coalesce');
-    const goals: Goal[] = [
-      ratioGoal('poller / direct', poller, directSeries, 0.9),
-      ratioGoal("poller / MLServer's Kafka server", poller, mlKafka, 2),
+    const goals: GoalMeasure[] = [
+      { id: rest ? 'rest-direct' : 'grpc-direct', series: ratioSeries(poller, directSeries) },
     ];
-    if (coalesced !== undefined) {
-      goals.push(
-        ratioGoal(
-          `poller with COALESCE_MAX_RECORDS=${COALESCE} / MLServer's Kafka server`,
-          coalesced,
-          mlKafka,
-          2,
-        ),
-      );
+    const ratios: Ratio[] = [];
+    if (own !== undefined && coalesced !== undefined) {
+      goals.push({ id: 'coalesced-mlserver-kafka', series: ratioSeries(coalesced, own) });
+      ratios.push({
+        label: "per record, poller / MLServer's Kafka server",
+        series: ratioSeries(poller, own),
+      });
     }
     return {
       id: transport,
-      title: `${transport === 'rest' ? '2' : '3'}. MLServer iris, ${label}`,
+      title: `${rest ? '2' : '3'}. MLServer iris, ${label}`,
       setup:
         `records/s from the first produce to the last answer read, records produced at once over ` +
         `${PARTITIONS} partitions, each variant's runs sized from its warm-up to last ~` +
         `${calibration(ctx.quick).seconds} s; local poller BatchSize ` +
         `${BATCHING.batchSize}, window ${BATCHING.windowMs} ms, handler bundled as deployed; ` +
-        `MODEL_CONCURRENCY ${CONCURRENCY} (the direct client too); MLServer's Kafka server is a second ` +
-        `MLServer (same venv, model and settings) with MLSERVER_KAFKA_ENABLED` +
-        (transport === 'grpc' ? ', fed the REST (JSON) records, the only kind it reads' : ''),
+        `MODEL_CONCURRENCY ${CONCURRENCY} (the direct client too); ${rounds} timed rounds after one ` +
+        `warm-up, the two sides of each ratio back to back` +
+        (rest
+          ? "; MLServer's Kafka server is a second MLServer (same venv, model and settings) with " +
+            'MLSERVER_KAFKA_ENABLED'
+          : ''),
       figures: [
-        { label: sized('handler via local poller', sizes.poller), unit: 'records/s', series: poller },
-        ...(coalesced === undefined
-          ? []
-          : [
-              {
-                label: sized(`same, COALESCE_MAX_RECORDS=${COALESCE}`, sizes.coalesced),
-                unit: 'records/s',
-                series: coalesced,
-              },
-            ]),
         {
           label: sized(`MLServer ${label} direct, ${CONCURRENCY} in flight`, sizes.direct),
           unit: 'records/s',
           series: directSeries,
         },
-        { label: sized("MLServer's Kafka server", sizes.mlKafka), unit: 'records/s', series: mlKafka },
+        { label: sized('handler via local poller', sizes.poller), unit: 'records/s', series: poller },
+        ...(own === undefined
+          ? []
+          : [{ label: sized("MLServer's Kafka server", sizes.mlKafka), unit: 'records/s', series: own }]),
+        ...(coalesced === undefined
+          ? []
+          : [
+              {
+                label: sized(`handler via local poller, COALESCE_MAX_RECORDS=${COALESCE}`, sizes.coalesced),
+                unit: 'records/s',
+                series: coalesced,
+              },
+            ]),
       ],
       goals,
-      notes: [cpuNote(main, mlCpu, coalesced !== undefined)],
+      ratios,
+      notes: [cpuNote(main, mlKafka?.cpu)],
+      charts: [],
     };
   } finally {
     direct.close();
-    await mlCounter.stop();
-    await mlserver.stop();
+    await mlKafka?.stop();
     await rig.stop();
     for (const h of handlers) await h.shutdown();
   }
