@@ -66,6 +66,7 @@ const functionConfig = (o: RunOptions, topics: TopicNames, endpoint: string): Fu
   },
   bundleDir: o.dir,
   sampleMs: o.settings.sampleSeconds * 1000,
+  liveHeap: o.settings.liveHeap,
 });
 
 /**
@@ -101,6 +102,9 @@ export const runSoak = async (o: RunOptions): Promise<SoakResult> => {
 
     const fn = startTsChild(new URL('./function-process.ts', import.meta.url), {
       ...process.env,
+      ...(settings.liveHeap
+        ? { NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --expose-gc`.trim() }
+        : {}),
       [CONFIG_VARIABLE]: JSON.stringify(functionConfig(o, topics, endpoint)),
     });
     stack.push(() => fn.stop(TEARDOWN_MS));

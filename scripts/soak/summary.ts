@@ -22,6 +22,8 @@ export interface SoakSettings {
   readonly batchSize: number;
   readonly windowMs: number;
   readonly sampleSeconds: number;
+  /** A full GC after each sample to read the live heap (changes the RSS figures: for finding what grows). */
+  readonly liveHeap: boolean;
   readonly maxMinutes: number;
 }
 
@@ -154,6 +156,7 @@ export const summarize = (run: SoakRun): SoakResult => {
   );
   const growth = Object.fromEntries([
     ...MEMORY_FIELDS.map((f) => [f, growthOf(samples, (s) => s.memory[f])] as const),
+    ...(run.settings.liveHeap ? [['heapLive', growthOf(samples, (s) => s.heapLive ?? 0)] as const] : []),
     ...spaces.map(
       (space) => [`heap space ${space}`, growthOf(samples, (s) => s.heapSpaces[space] ?? 0)] as const,
     ),
@@ -253,6 +256,7 @@ export const soakChart = (r: SoakResult): Chart => {
           line('RSS', (s) => s.memory.rss / MB),
           line('heap total', (s) => s.memory.heapTotal / MB),
           line('heap used', (s) => s.memory.heapUsed / MB),
+          ...(r.settings.liveHeap ? [line('heap live', (s) => (s.heapLive ?? Number.NaN) / MB)] : []),
         ],
       },
       {

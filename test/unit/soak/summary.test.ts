@@ -68,6 +68,7 @@ const run = (rssMb: readonly number[], over: Partial<SoakRun> = {}): SoakRun => 
     windowMs: 500,
     sampleSeconds: 10,
     maxMinutes: 15,
+    liveHeap: false,
   },
   machine,
   command: 'npm run soak',
@@ -179,6 +180,27 @@ describe('summarize', () => {
     );
     expect(lines).toContain('RSS start 80.0 MB, mid 100.0 MB, end 100.0 MB: 0.0% over the second half');
     expect(lines.at(-1)).toBe('PASSED');
+  });
+});
+
+describe('summarize with --live-heap', () => {
+  it('reports the growth of the live heap and plots it next to the heap used', () => {
+    // Prepare: the live heap creeps up 1 MB a sample while RSS holds
+    const base = run(FLAT);
+    const samples = base.samples.map((s, i) => ({ ...s, heapLive: (20 + i) * MB }));
+
+    // Act
+    const result = summarize({ ...base, settings: { ...base.settings, liveHeap: true }, samples });
+
+    // Assess
+    expect(result.growth['heapLive']).toEqual({ mid: 25 * MB, end: 29 * MB, growth: 4 / 25 });
+    expect(result.failures).toEqual([]);
+    expect(soakChart(result).panels[0]?.series.map((s) => s.name)).toEqual([
+      'RSS',
+      'heap total',
+      'heap used',
+      'heap live',
+    ]);
   });
 });
 
