@@ -22,7 +22,9 @@ const main = async (): Promise<void> => {
   const config = JSON.parse(process.env[CONFIG_VARIABLE] ?? 'null') as FunctionConfig | null;
   if (config === null)
     throw new Error(`${CONFIG_VARIABLE} is not set: this process is started by npm run soak`);
-  const sampler = new Sampler();
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (config.liveHeap && gc === undefined) throw new Error('liveHeap needs node --expose-gc');
+  const sampler = new Sampler(config.liveHeap ? gc : undefined);
   const loaded = await loadConfiguredHandler(config.handlerEnv, config.bundleDir);
   // Time in the handler, counted up to the moment of each sample (the poller runs one batch at a time).
   let handlerMs = 0;

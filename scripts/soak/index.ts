@@ -26,7 +26,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FULL_RECORDS = 1_000_000;
 
 const USAGE = `Usage: npm run soak -- [--records N] [--rate N] [--model instant|mlserver] [--coalesce N]
-                       [--sample-seconds N] [--max-minutes N] [--write]
+                       [--sample-seconds N] [--max-minutes N] [--live-heap] [--write]
 
   --records         records to feed (default ${FULL_RECORDS.toLocaleString('en-US')})
   --rate            records per second, one producer (default 1,500)
@@ -35,6 +35,8 @@ const USAGE = `Usage: npm run soak -- [--records N] [--rate N] [--model instant|
   --coalesce        COALESCE_MAX_RECORDS (mlserver only; default 64)
   --sample-seconds  how often the function's process is sampled (default 10)
   --max-minutes     the run gives up after this long (default 15)
+  --live-heap       also read the heap after a full GC at each sample (node --expose-gc): tells a leak
+                    from garbage not collected yet; the extra GCs change the RSS figures
   --write           also write docs/soak/ (a run of ${FULL_RECORDS.toLocaleString('en-US')} records always does)
 
 Needs the local services (npm run services:up; started here when they do not answer).
@@ -50,6 +52,7 @@ const settingsFrom = (args: string[]): SoakSettings & { write: boolean } => {
       coalesce: { type: 'string' },
       'sample-seconds': { type: 'string' },
       'max-minutes': { type: 'string' },
+      'live-heap': { type: 'boolean', default: false },
       write: { type: 'boolean', default: false },
     },
   });
@@ -68,6 +71,7 @@ const settingsFrom = (args: string[]): SoakSettings & { write: boolean } => {
     windowMs: BATCHING.windowMs,
     sampleSeconds: integerFlag('sample-seconds', values['sample-seconds'], 1) ?? 10,
     maxMinutes: integerFlag('max-minutes', values['max-minutes'], 1) ?? 15,
+    liveHeap: values['live-heap'],
     write: values.write,
   };
   const feedSeconds = settings.records / settings.rate;

@@ -21,6 +21,8 @@ export interface FunctionConfig {
   /** Where the handler is bundled. */
   readonly bundleDir: string;
   readonly sampleMs: number;
+  /** A full GC after each sample, to read the live heap (the process runs with --expose-gc). */
+  readonly liveHeap: boolean;
 }
 
 export const CONFIG_VARIABLE = 'SOAK_FUNCTION';

@@ -9,6 +9,7 @@ import { describeMachine, type Machine } from '../bench/machine.js';
 import { BATCHING } from '../bench/scenarios/model.js';
 import { LOCAL_ENDPOINTS, localHandlerEnv, type TopicNames } from '../local/local-services.js';
 import { OutputWatcher } from '../local/output-watcher.js';
+import { groupLag } from '../local/topic-reader.js';
 import { feed } from './feeder.js';
 import { CONFIG_VARIABLE, type FunctionConfig, readReports, samplesOf } from './reports.js';
 import { type Progress, progressLine, type SoakResult, type SoakSettings, summarize } from './summary.js';
@@ -66,6 +67,7 @@ const functionConfig = (o: RunOptions, topics: TopicNames, endpoint: string): Fu
   },
   bundleDir: o.dir,
   sampleMs: o.settings.sampleSeconds * 1000,
+  liveHeap: o.settings.liveHeap,
 });
 
 /**
@@ -99,9 +101,13 @@ export const runSoak = async (o: RunOptions): Promise<SoakResult> => {
     });
     stack.push(() => watcher.stop());
 
+    const config = functionConfig(o, topics, endpoint);
     const fn = startTsChild(new URL('./function-process.ts', import.meta.url), {
       ...process.env,
-      [CONFIG_VARIABLE]: JSON.stringify(functionConfig(o, topics, endpoint)),
+      ...(settings.liveHeap
+        ? { NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --expose-gc`.trim() }
+        : {}),
+      [CONFIG_VARIABLE]: JSON.stringify(config),
     });
     stack.push(() => fn.stop(TEARDOWN_MS));
     await fn.ready;
@@ -144,6 +150,7 @@ export const runSoak = async (o: RunOptions): Promise<SoakResult> => {
     const reports = readReports(fn.lines);
     const overall = reports.find((r) => r.kind === 'overall');
     const offsets = await kafka.admin.fetchTopicOffsets(topics.input);
+    const pendingOnInput = await groupLag(kafka.admin, config.groupId, topics.input);
     const harnessCpu = process.cpuUsage();
     return summarize({
       settings,
@@ -158,6 +165,7 @@ export const runSoak = async (o: RunOptions): Promise<SoakResult> => {
       endedBy,
       inputTopicRecords: offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0),
       counts: tally.counts(),
+      pendingOnInput,
       samples: samplesOf(reports),
       eventLoopDelay: overall?.kind === 'overall' ? overall.eventLoopDelay : undefined,
       loadAtEnd: describeMachine().loadAtStart,

@@ -25,6 +25,11 @@ export interface Sample {
     readonly arrayBuffers: number;
     readonly malloced: number;
   };
+  /**
+   * Heap still used after a full GC (`--live-heap` only): what a leak keeps, without the garbage V8
+   * has not collected yet.
+   */
+  readonly heapLive?: number;
   /** Bytes used in each V8 heap space: where the heap grows, when it does. */
   readonly heapSpaces: Readonly<Record<string, number>>;
   readonly detachedContexts: number;
@@ -63,7 +68,14 @@ export class Sampler {
   /** Never reset: the whole run. */
   readonly #run = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
 
-  constructor() {
+  readonly #gc: (() => void) | undefined;
+
+  /**
+   * @param gc with `--live-heap`: node --expose-gc's `gc`, run after each sample's other figures are
+   *   read (so that it changes none of them) to read the heap still used
+   */
+  constructor(gc?: () => void) {
+    this.#gc = gc;
     this.#interval.enable();
     this.#run.enable();
   }
@@ -74,7 +86,7 @@ export class Sampler {
     const cpu = process.cpuUsage();
     const eventLoopDelay = delayOf(this.#interval);
     this.#interval.reset();
-    return {
+    const sample: Sample = {
       at: Date.now(),
       memory: { rss, heapTotal, heapUsed, external, arrayBuffers, malloced: heap.malloced_memory },
       heapSpaces: Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, s.space_used_size])),
@@ -85,6 +97,9 @@ export class Sampler {
       handlerMs,
       cpuMs: (cpu.user + cpu.system) / 1000,
     };
+    if (this.#gc === undefined) return sample;
+    this.#gc();
+    return { ...sample, heapLive: process.memoryUsage().heapUsed };
   }
 
   /** Event-loop delay over the whole run so far. */

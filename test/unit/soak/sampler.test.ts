@@ -1,5 +1,7 @@
 /** What the soak samples in the function's process: memory, and the event loop's delay per interval. */
 import { setTimeout as delay } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emptyStats } from '../../../scripts/local/progress.js';
 import { Sampler } from '../../../scripts/soak/sampler.js';
@@ -30,6 +32,42 @@ describe('Sampler', () => {
     expect(sample.cpuMs).toBeGreaterThan(0);
     expect(sample.poller.recordsDone).toBe(42);
     expect(sample.handlerMs).toBe(1_234);
+  });
+
+  it('reads no live heap without a gc, and collects nothing', () => {
+    // Prepare
+    sampler = new Sampler();
+
+    // Act
+    const sample = sampler.sample(emptyStats(), 0);
+
+    // Assess
+    expect(sample).not.toHaveProperty('heapLive');
+  });
+
+  it('reads the live heap after a full GC: garbage counts in heap used, not in heap live', () => {
+    // Prepare: a real gc, as node --expose-gc gives it
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    let collections = 0;
+    sampler = new Sampler(() => {
+      collections++;
+      gc();
+    });
+    gc();
+    let garbage: unknown[] | undefined = Array.from({ length: 300_000 }, (_, i) => ({
+      i,
+      s: `garbage ${i}`,
+    }));
+    garbage = undefined;
+
+    // Act
+    const sample = sampler.sample(emptyStats(), 0);
+
+    // Assess
+    expect(garbage).toBeUndefined();
+    expect(collections).toBe(1);
+    expect(sample.heapLive).toBeLessThan(sample.memory.heapUsed - 10 * 2 ** 20);
   });
 
   it('sees a blocked loop in the interval it happened in, and in the whole run, not in the next interval', async () => {

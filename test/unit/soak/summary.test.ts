@@ -68,6 +68,7 @@ const run = (rssMb: readonly number[], over: Partial<SoakRun> = {}): SoakRun => 
     windowMs: 500,
     sampleSeconds: 10,
     maxMinutes: 15,
+    liveHeap: false,
   },
   machine,
   command: 'npm run soak',
@@ -84,6 +85,7 @@ const run = (rssMb: readonly number[], over: Partial<SoakRun> = {}): SoakRun => 
   })),
   inputTopicRecords: 150_000,
   counts: counts(),
+  pendingOnInput: 0,
   samples: rssMb.map((mb, i) => sample(i, mb)),
   eventLoopDelay: { p50: 10, p99: 25, max: 60 },
   loadAtEnd: 1,
@@ -137,14 +139,23 @@ describe('summarize', () => {
       'only 100000 of 150000 records were fed',
     ],
     [
-      'a deadline passed',
-      { endedBy: 'deadline', counts: counts({ out: 140_000, answered: 140_000, lost: 10_000 }) },
-      '10000 records not answered when the run gave up at its deadline (--max-minutes 15)',
+      'a deadline passed, the unanswered records past the committed offsets',
+      {
+        endedBy: 'deadline',
+        counts: counts({ out: 140_000, answered: 140_000, lost: 10_000 }),
+        pendingOnInput: 12_000,
+      },
+      '10000 records not answered when the run gave up at its deadline (--max-minutes 15): the function ' +
+        "fell behind the producer; 12000 records were past the poller's committed offsets",
     ],
     [
       "the function's process gone",
-      { endedBy: 'function-exited', counts: counts({ out: 0, answered: 0, lost: 150_000 }) },
-      "150000 records not answered when the function's process ended",
+      {
+        endedBy: 'function-exited',
+        counts: counts({ out: 0, answered: 0, lost: 150_000 }),
+        pendingOnInput: 150_000,
+      },
+      "150000 records not answered when the function's process ended; 150000 records were past",
     ],
     [
       'more on the input topic than produced',
@@ -158,6 +169,21 @@ describe('summarize', () => {
     // Assess
     expect(result.failures).toHaveLength(1);
     expect(result.failures[0]).toContain(reason);
+  });
+
+  it('counts as lost the unanswered records of an early end that are not past the committed offsets', () => {
+    // Act
+    const result = summarize(
+      run(FLAT, {
+        endedBy: 'deadline',
+        counts: counts({ out: 140_000, answered: 140_000, lost: 10_000 }),
+        pendingOnInput: 9_000,
+      }),
+    );
+
+    // Assess
+    expect(result.failures).toHaveLength(2);
+    expect(result.failures[1]).toBe('1000 records lost (on neither the output nor the error topic)');
   });
 
   it('fails a run too short to judge its memory', () => {
@@ -179,6 +205,27 @@ describe('summarize', () => {
     );
     expect(lines).toContain('RSS start 80.0 MB, mid 100.0 MB, end 100.0 MB: 0.0% over the second half');
     expect(lines.at(-1)).toBe('PASSED');
+  });
+});
+
+describe('summarize with --live-heap', () => {
+  it('reports the growth of the live heap and plots it next to the heap used', () => {
+    // Prepare: the live heap creeps up 1 MB a sample while RSS holds
+    const base = run(FLAT);
+    const samples = base.samples.map((s, i) => ({ ...s, heapLive: (20 + i) * MB }));
+
+    // Act
+    const result = summarize({ ...base, settings: { ...base.settings, liveHeap: true }, samples });
+
+    // Assess
+    expect(result.growth['heapLive']).toEqual({ mid: 25 * MB, end: 29 * MB, growth: 4 / 25 });
+    expect(result.failures).toEqual([]);
+    expect(soakChart(result).panels[0]?.series.map((s) => s.name)).toEqual([
+      'RSS',
+      'heap total',
+      'heap used',
+      'heap live',
+    ]);
   });
 });
 
