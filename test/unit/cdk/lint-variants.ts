@@ -13,6 +13,7 @@ import { buildApp } from '../../../lib/app.js';
 import { KafkaAuthentication } from '../../../lib/authentication.js';
 import { ignoreL2FunctionRoleDependsOn } from '../../../lib/cfn-lint.js';
 import { EventPollers } from '../../../lib/event-pollers.js';
+import { KafkaSource } from '../../../lib/kafka-source.js';
 import { OnFailureDestination } from '../../../lib/on-failure.js';
 import { CLUSTER_ARN, REPO_ROOT, synthStream, testApp, testStack } from './helpers.js';
 
@@ -106,11 +107,14 @@ export const APP_TARGETS: LintTarget[] = [
 
 /** KafkaInferenceStream's variants: each source, authentication, endpoint kind and option group. */
 export const CONSTRUCT_TARGETS: LintTarget[] = [
-  { name: 'stream-msk-iam-defaults', template: streamTemplate(() => ({ clusterArn: CLUSTER_ARN })) },
+  {
+    name: 'stream-msk-iam-defaults',
+    template: streamTemplate(() => ({ source: KafkaSource.msk(CLUSTER_ARN) })),
+  },
   {
     name: 'stream-msk-iam-transactional-kafka-dlq-provisioned',
     template: streamTemplate((stack) => ({
-      clusterArn: CLUSTER_ARN,
+      source: KafkaSource.msk(CLUSTER_ARN),
       vpc: importedVpc(stack),
       transactional: true,
       onFailure: OnFailureDestination.kafkaTopic('iris-input-dlq'),
@@ -126,12 +130,15 @@ export const CONSTRUCT_TARGETS: LintTarget[] = [
   },
   {
     name: 'stream-msk-iam-cluster-arn-token',
-    template: streamTemplate(() => ({ clusterArn: Fn.importValue('ClusterArn'), consumerGroupId: 'g' })),
+    template: streamTemplate(() => ({
+      source: KafkaSource.msk(Fn.importValue('ClusterArn')),
+      consumerGroupId: 'g',
+    })),
   },
   {
     name: 'stream-msk-scram-new-vpc',
     template: streamTemplate((stack) => ({
-      clusterArn: CLUSTER_ARN,
+      source: KafkaSource.msk(CLUSTER_ARN),
       vpc: newVpc(stack),
       // MSK takes SCRAM secrets under a customer managed key only.
       authentication: KafkaAuthentication.scram(
@@ -144,7 +151,7 @@ export const CONSTRUCT_TARGETS: LintTarget[] = [
   {
     name: 'stream-msk-mtls',
     template: streamTemplate((stack) => ({
-      clusterArn: CLUSTER_ARN,
+      source: KafkaSource.msk(CLUSTER_ARN),
       vpc: importedVpc(stack),
       authentication: KafkaAuthentication.mtls(new Secret(stack, 'Certificate')),
     })),
@@ -152,7 +159,7 @@ export const CONSTRUCT_TARGETS: LintTarget[] = [
   {
     name: 'stream-msk-no-auth',
     template: streamTemplate((stack) => ({
-      clusterArn: CLUSTER_ARN,
+      source: KafkaSource.msk(CLUSTER_ARN),
       vpc: importedVpc(stack),
       authentication: KafkaAuthentication.none(),
       tls: false,
@@ -161,7 +168,7 @@ export const CONSTRUCT_TARGETS: LintTarget[] = [
   {
     name: 'stream-self-managed-scram-vpc-sqs-dlq',
     template: streamTemplate((stack) => ({
-      bootstrapServers: ['b-1.example.com:9096', 'b-2.example.com:9096'],
+      source: KafkaSource.selfManaged({ bootstrapServers: ['b-1.example.com:9096', 'b-2.example.com:9096'] }),
       vpc: newVpc(stack),
       authentication: KafkaAuthentication.scram(new Secret(stack, 'Credentials'), { mechanism: 'sha-256' }),
       onFailure: OnFailureDestination.sqsQueue(new Queue(stack, 'Dlq', { enforceSSL: true })),
@@ -172,7 +179,7 @@ export const CONSTRUCT_TARGETS: LintTarget[] = [
     template: streamTemplate((stack) => {
       const vpc = importedVpc(stack);
       return {
-        bootstrapServers: ['b-1.example.com:9094'],
+        source: KafkaSource.selfManaged({ bootstrapServers: ['b-1.example.com:9094'] }),
         vpc,
         securityGroups: [new SecurityGroup(stack, 'Brokers', { vpc })],
         authentication: KafkaAuthentication.mtls(new Secret(stack, 'Certificate')),
@@ -189,7 +196,7 @@ export const CONSTRUCT_TARGETS: LintTarget[] = [
   {
     name: 'stream-self-managed-grpc-seldon-polling-options',
     template: streamTemplate((stack) => ({
-      bootstrapServers: ['kafka.example.com:9092'],
+      source: KafkaSource.selfManaged({ bootstrapServers: ['kafka.example.com:9092'] }),
       vpc: importedVpc(stack),
       modelEndpoint: 'grpc://seldon.example.com:5000',
       transport: 'grpc',
@@ -217,12 +224,15 @@ export const CONSTRUCT_TARGETS: LintTarget[] = [
       });
       // The fixture's own L2 Function draws the same W3005 as the stream's.
       ignoreL2FunctionRoleDependsOn(model);
-      return { clusterArn: CLUSTER_ARN, modelEndpoint: model };
+      return { source: KafkaSource.msk(CLUSTER_ARN), modelEndpoint: model };
     }),
   },
   {
     name: 'stream-lambda-model-name',
-    template: streamTemplate(() => ({ clusterArn: CLUSTER_ARN, modelEndpoint: 'lambda:iris-model' })),
+    template: streamTemplate(() => ({
+      source: KafkaSource.msk(CLUSTER_ARN),
+      modelEndpoint: 'lambda:iris-model',
+    })),
   },
 ];
 
@@ -233,7 +243,7 @@ export const CONSTRUCT_TARGETS: LintTarget[] = [
 export const CANARY_TARGET: LintTarget = {
   name: 'canary-stream-without-ignores',
   template: () => {
-    const template = streamTemplate(() => ({ clusterArn: CLUSTER_ARN }))() as {
+    const template = streamTemplate(() => ({ source: KafkaSource.msk(CLUSTER_ARN) }))() as {
       Resources: Record<string, { Metadata?: Record<string, unknown> }>;
     };
     for (const resource of Object.values(template.Resources)) delete resource.Metadata?.['cfn-lint'];
