@@ -4,7 +4,14 @@ import { Duration, Fn, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { SecurityGroup, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { Code, Function as LambdaFunction, Runtime, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import {
+  Code,
+  EventSourceMappingLogLevel,
+  Function as LambdaFunction,
+  MetricType,
+  Runtime,
+  StartingPosition,
+} from 'aws-cdk-lib/aws-lambda';
 import { Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -92,6 +99,10 @@ export const APP_TARGETS: LintTarget[] = [
       kafkaSecretArn: SECRET_ARN,
       kafkaSecretKeyArn: SECRET_KEY_ARN,
     }),
+  },
+  {
+    name: 'app-self-managed-root-ca-vpc',
+    template: appTemplate({ manifest: SEED, kafkaRootCaSecretArn: SECRET_ARN, ...VPC_CONTEXT }),
   },
   {
     name: 'app-self-managed-mtls-vpc',
@@ -212,6 +223,33 @@ export const CONSTRUCT_TARGETS: LintTarget[] = [
       bisectBatchOnError: true,
       reportBatchItemFailures: false,
       enabled: false,
+    })),
+  },
+  {
+    name: 'stream-self-managed-root-ca-metrics-logging-filter-key-tuning',
+    template: streamTemplate((stack) => ({
+      source: KafkaSource.selfManaged({
+        bootstrapServers: ['b-1.kafka.internal:9096', 'b-2.kafka.internal:9096'],
+        rootCaCertificate: new Secret(stack, 'RootCa', {
+          encryptionKey: new Key(stack, 'RootCaKey', { enableKeyRotation: true }),
+        }),
+      }),
+      authentication: KafkaAuthentication.scram(new Secret(stack, 'Credentials')),
+      vpc: importedVpc(stack),
+      metricsConfig: { metrics: [MetricType.EVENT_COUNT, MetricType.ERROR_COUNT, MetricType.KAFKA_METRICS] },
+      logLevel: EventSourceMappingLogLevel.WARN,
+      filters: [{ pattern: '{"value":{"model":["iris"]}}' }],
+      filterEncryption: new Key(stack, 'FilterKey', { enableKeyRotation: true }),
+      retryAttempts: 5,
+      onFailure: OnFailureDestination.kafkaTopic('iris-input-dlq'),
+      alarmThresholds: { droppedEvents: 3 },
+      modelTimeout: Duration.seconds(4),
+      modelConcurrency: 8,
+      coalesceMaxRecords: 16,
+      maxRecordBytes: 500_000,
+      safetyMargin: Duration.seconds(5),
+      retryBaseDelay: Duration.millis(50),
+      retryMaxDelay: Duration.seconds(2),
     })),
   },
   {
