@@ -21,6 +21,7 @@ export const CONTEXT_KEYS = [
   'kafkaAuth',
   'kafkaSecretArn',
   'kafkaSecretKeyArn',
+  'kafkaRootCaSecretArn',
   'vpcId',
   'availabilityZones',
   'subnetIds',
@@ -88,6 +89,7 @@ export const readStackProps = (context: (key: ContextKey) => unknown): MskInfere
   const modelEndpoint = get('modelEndpoint');
   const kafkaSecretArn = get('kafkaSecretArn');
   const kafkaSecretKeyArn = get('kafkaSecretKeyArn');
+  const kafkaRootCaSecretArn = get('kafkaRootCaSecretArn');
   const alarmTopicArn = get('alarmTopicArn');
   const account = process.env.CDK_DEFAULT_ACCOUNT;
   const region = process.env.CDK_DEFAULT_REGION;
@@ -98,6 +100,7 @@ export const readStackProps = (context: (key: ContextKey) => unknown): MskInfere
     ...(account || region ? { env: { account, region } } : {}),
     ...(mskClusterArn ? { mskClusterArn } : {}),
     ...(bootstrapServers ? { bootstrapServers } : {}),
+    ...(kafkaRootCaSecretArn ? { kafkaRootCaSecretArn } : {}),
     ...(modelEndpoint ? { modelEndpoint } : {}),
     ...(kafkaAuth
       ? {

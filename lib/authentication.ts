@@ -1,9 +1,10 @@
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { KAFKA_AUTHS, type KafkaAuth } from '../functions/stream-inference/contract.js';
 
-/** The names the handler reads from `KAFKA_AUTH` (functions/stream-inference/config.ts). */
-export const KAFKA_AUTH_KINDS = ['none', 'iam', 'scram-sha-256', 'scram-sha-512', 'mtls'] as const;
-export type KafkaAuthKind = (typeof KAFKA_AUTH_KINDS)[number];
+/** The names the handler reads from `KAFKA_AUTH`: the contract's list. */
+export const KAFKA_AUTH_KINDS = KAFKA_AUTHS;
+export type KafkaAuthKind = KafkaAuth;
 
 /** Options of a secret-based authentication. */
 export interface KafkaSecretOptions {

@@ -6,6 +6,7 @@
  */
 import type { BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
+import { ENV } from '../functions/stream-inference/contract.js';
 import { KAFKA_AUTH_KINDS, type KafkaAuthKind } from './authentication.js';
 import { TRANSPORTS, type Transport } from './props.js';
 
@@ -54,6 +55,8 @@ export interface BundleTarget {
   readonly lambdaModel: boolean;
   /** Whether the brokers are looked up with MSK's GetBootstrapBrokers (MSK_CLUSTER_ARN, no KAFKA_BROKER). */
   readonly clusterLookup: boolean;
+  /** Whether the producer reads a private root CA from Secrets Manager (KAFKA_ROOT_CA_SECRET_ARN). */
+  readonly rootCa: boolean;
 }
 
 const oneOf = <T extends string>(name: string, value: string, allowed: readonly T[]): T => {
@@ -67,24 +70,25 @@ const oneOf = <T extends string>(name: string, value: string, allowed: readonly 
  *
  * @example
  * bundleTargetOf({ TRANSPORT: 'grpc', KAFKA_AUTH: 'iam', MODEL_ENDPOINT: 'grpc://model:8081' });
- * // { transport: 'grpc', kafkaAuth: 'iam', lambdaModel: false, clusterLookup: false }
+ * // { transport: 'grpc', kafkaAuth: 'iam', lambdaModel: false, clusterLookup: false, rootCa: false }
  */
 export const bundleTargetOf = (environment: Readonly<Record<string, string | undefined>>): BundleTarget => ({
   transport: oneOf('TRANSPORT', environment['TRANSPORT'] ?? 'rest', TRANSPORTS),
   kafkaAuth: oneOf('KAFKA_AUTH', environment['KAFKA_AUTH'] ?? 'none', KAFKA_AUTH_KINDS),
   lambdaModel: (environment['MODEL_ENDPOINT'] ?? '').startsWith('lambda:'),
   clusterLookup: environment['MSK_CLUSTER_ARN'] !== undefined && environment['KAFKA_BROKER'] === undefined,
+  rootCa: environment[ENV.kafkaRootCaSecretArn] !== undefined,
 });
 
 /**
  * What the bundle knows of its deployment, as esbuild `define`s the handler tests before each lazy
  * import: a REST bundle leaves out the gRPC code (@grpc/grpc-js, protobufjs, the descriptor: half
  * the bundle), and the AWS SDK clients are in only where they can be used (the MSK IAM signer and
- * its credential chain for `iam`, Secrets Manager for SCRAM and mTLS, the Lambda client for a
+ * its credential chain for `iam`, Secrets Manager for SCRAM, mTLS and a root CA, the Lambda client for a
  * Lambda model). Code that is in the bundle but never run still costs a cold start its parse.
  *
  * @example
- * bundleDefine({ transport: 'rest', kafkaAuth: 'iam', lambdaModel: false, clusterLookup: false });
+ * bundleDefine({ transport: 'rest', kafkaAuth: 'iam', lambdaModel: false, clusterLookup: false, rootCa: false });
  * // { 'process.env.MSK_INFERENCE_BUNDLE_TRANSPORT': '"rest"', …KAFKA_AUTH: '"iam"', …LAMBDA_MODEL: '"false"' }
  */
 export const bundleDefine = (target: BundleTarget): Record<string, string> => ({
@@ -92,6 +96,7 @@ export const bundleDefine = (target: BundleTarget): Record<string, string> => ({
   'process.env.MSK_INFERENCE_BUNDLE_KAFKA_AUTH': JSON.stringify(target.kafkaAuth),
   'process.env.MSK_INFERENCE_BUNDLE_LAMBDA_MODEL': JSON.stringify(String(target.lambdaModel)),
   'process.env.MSK_INFERENCE_BUNDLE_CLUSTER_LOOKUP': JSON.stringify(String(target.clusterLookup)),
+  'process.env.MSK_INFERENCE_BUNDLE_ROOT_CA': JSON.stringify(String(target.rootCa)),
 });
 
 /**
@@ -100,7 +105,7 @@ export const bundleDefine = (target: BundleTarget): Record<string, string> => ({
  * @example
  * new NodejsFunction(this, 'Function', {
  *   entry,
- *   bundling: nodejsFunctionBundling({ transport: 'rest', kafkaAuth: 'iam', lambdaModel: false, clusterLookup: true }),
+ *   bundling: nodejsFunctionBundling({ transport: 'rest', kafkaAuth: 'iam', lambdaModel: false, clusterLookup: true, rootCa: false }),
  * });
  */
 export const nodejsFunctionBundling = (target: BundleTarget): BundlingOptions => ({
@@ -122,7 +127,7 @@ export const nodejsFunctionBundling = (target: BundleTarget): BundlingOptions =>
  * and the output file.
  *
  * @example
- * const target = { transport: 'rest', kafkaAuth: 'none', lambdaModel: false, clusterLookup: false } as const;
+ * const target = { transport: 'rest', kafkaAuth: 'none', lambdaModel: false, clusterLookup: false, rootCa: false } as const;
  * await build({ ...esbuildOptions(target), entryPoints: [entry], outfile: 'out/index.mjs' });
  */
 export const esbuildOptions = (target: BundleTarget): BuildOptions => ({

@@ -3,9 +3,50 @@ import type { IConstruct } from 'constructs';
 import { DEFAULTS, ENV } from '../functions/stream-inference/contract.js';
 import type { KafkaAuthentication } from './authentication.js';
 import { StreamConfigError } from './errors.js';
+import type { KafkaSourceConfig } from './kafka-source.js';
 import { LAMBDA_LIMITS } from './lambda-limits.js';
 import type { KafkaInferenceStreamProps } from './props.js';
-import type { StreamSource } from './validation.js';
+import { tuningEnvironment } from './tuning.js';
+
+/**
+ * The prop that stands for each of the handler's variables; `environment` may not set those, given
+ * or not. Null for the two without a prop, which `environment` may set. Typed over the whole
+ * contract, so a variable added there must be placed here.
+ */
+const PROP_OF_VARIABLE = {
+  kafkaBroker: 'source',
+  mskClusterArn: 'source',
+  kafkaRootCaSecretArn: 'source',
+  inputTopic: 'inputTopic',
+  outputTopic: 'outputTopic',
+  errorTopic: 'errorTopic',
+  kafkaAuth: 'authentication',
+  kafkaTls: 'tls',
+  kafkaSecretArn: 'authentication',
+  kafkaClientId: 'clientId',
+  kafkaCompression: null,
+  kafkaTransactional: 'transactional',
+  modelEndpoint: 'modelEndpoint',
+  modelName: 'modelName',
+  protocol: 'protocol',
+  transport: 'transport',
+  seldonApi: 'seldonApi',
+  modelTimeoutMs: 'modelTimeout',
+  modelConcurrency: 'modelConcurrency',
+  coalesceMaxRecords: 'coalesceMaxRecords',
+  reportBatchItemFailures: 'reportBatchItemFailures',
+  safetyMarginMs: 'safetyMargin',
+  retryBaseMs: 'retryBaseDelay',
+  retryMaxMs: 'retryMaxDelay',
+  maxRecordBytes: 'maxRecordBytes',
+  logPayloads: null,
+} as const satisfies Record<keyof typeof ENV, keyof KafkaInferenceStreamProps | null>;
+
+const PROP_BY_NAME: ReadonlyMap<string, string> = new Map(
+  Object.entries(PROP_OF_VARIABLE).flatMap(([key, prop]) =>
+    prop === null ? [] : [[ENV[key as keyof typeof ENV], prop]],
+  ),
+);
 
 /**
  * The stream's own client id, `msk-inference-<8 hex digits of the construct's address>`. The
@@ -21,7 +62,7 @@ export const defaultClientId = (scope: IConstruct): string =>
 
 /** What the environment is built from, once the props are validated and defaulted. */
 export interface HandlerEnvironmentInputs {
-  readonly source: StreamSource;
+  readonly source: KafkaSourceConfig;
   readonly auth: KafkaAuthentication;
   readonly errorTopic: string;
   readonly modelEndpoint: string;
@@ -34,7 +75,7 @@ export interface HandlerEnvironmentInputs {
 /**
  * The handler's configuration, in the variable names it reads at cold start
  * (functions/stream-inference/config.ts); only the ones that apply are set. The user's extra
- * `environment` may add variables but not replace these.
+ * `environment` may add variables, but none a prop stands for.
  *
  * @example
  * const env = handlerEnvironment(props, inputs); // { KAFKA_INPUT_TOPIC: 'iris-input', … }
@@ -51,11 +92,14 @@ export const handlerEnvironment = (
     ...(source.kind === 'self-managed'
       ? { [ENV.kafkaBroker]: source.bootstrapServers.join(',') }
       : { [ENV.mskClusterArn]: source.clusterArn }),
+    ...(source.kind === 'self-managed' && source.rootCa
+      ? { [ENV.kafkaRootCaSecretArn]: source.rootCa.secret.secretArn }
+      : {}),
     [ENV.inputTopic]: props.inputTopic,
     [ENV.outputTopic]: props.outputTopic,
     [ENV.errorTopic]: inputs.errorTopic,
     [ENV.kafkaAuth]: auth.kind,
-    [ENV.kafkaTls]: String(props.tls ?? auth.kind !== 'none'),
+    [ENV.kafkaTls]: String(props.tls ?? defaultTls(source, auth)),
     ...(auth.secret ? { [ENV.kafkaSecretArn]: auth.secret.secretArn } : {}),
     [ENV.kafkaClientId]: inputs.clientId,
     ...(props.transactional ? { [ENV.kafkaTransactional]: 'true' } : {}),
@@ -64,13 +108,16 @@ export const handlerEnvironment = (
     [ENV.protocol]: protocol,
     [ENV.transport]: props.transport ?? DEFAULTS.transport,
     ...(protocol === 'seldon' ? { [ENV.seldonApi]: props.seldonApi ?? DEFAULTS.seldonApi } : {}),
-    ...(props.modelTimeout ? { [ENV.modelTimeoutMs]: String(props.modelTimeout.toMilliseconds()) } : {}),
+    ...tuningEnvironment(props),
     [ENV.reportBatchItemFailures]: String(inputs.reportBatchItemFailures),
     POWERTOOLS_SERVICE_NAME: inputs.serviceName,
     POWERTOOLS_METRICS_NAMESPACE: inputs.metricsNamespace,
     NODE_OPTIONS: '--enable-source-maps',
   };
   for (const name of Object.keys(props.environment ?? {})) {
+    const prop = PROP_BY_NAME.get(name);
+    if (prop !== undefined)
+      throw new StreamConfigError('environment', `may not set ${name}: the construct sets it from ${prop}`);
     if (name in environment)
       throw new StreamConfigError('environment', `may not set ${name}: the construct sets it`);
   }
@@ -85,6 +132,13 @@ export const handlerEnvironment = (
   }
   return all;
 };
+
+/**
+ * TLS whenever something is there to protect or verify: credentials, or a private root CA the
+ * brokers' certificates chain to (which only TLS can check).
+ */
+const defaultTls = (source: KafkaSourceConfig, auth: KafkaAuthentication): boolean =>
+  auth.kind !== 'none' || (source.kind === 'self-managed' && source.rootCa !== undefined);
 
 /**
  * The size Lambda checks against its 4 KB limit: the UTF-8 JSON of the whole map (its error quotes

@@ -108,8 +108,9 @@ export const grantMskDescribe = (grantee: IGrantable, clusterArn: string, scram:
 };
 
 /**
- * Read access to the Kafka secret (SCRAM credentials or mTLS certificate), for both its readers: the
- * mapping and the handler's producer. With a customer managed key, `kms:Decrypt` on that key only
+ * Read access to a Kafka secret (SCRAM credentials, mTLS certificate, a private root CA), for both
+ * its readers: the mapping and the handler's producer. The statements' Sids are `Read<name>` and
+ * `Decrypt<name>`. With a customer managed key, `kms:Decrypt` on that key only
  * when Secrets Manager asks on the role's behalf (`kms:ViaService`) and only for this secret: Secrets
  * Manager passes the secret's ARN as the `SecretARN` encryption context in its Decrypt requests.
  * Written out rather than `secret.grantRead`, whose key grant lacks the secret's context (and, for a
@@ -120,18 +121,23 @@ export const grantMskDescribe = (grantee: IGrantable, clusterArn: string, scram:
  * @see https://docs.aws.amazon.com/lambda/latest/dg/with-kafka-permissions.html
  * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html
  */
-export const grantSecretRead = (grantee: IGrantable, secret: ISecret, key: IKey | undefined): void => {
+export const grantSecretRead = (
+  grantee: IGrantable,
+  secret: ISecret,
+  key: IKey | undefined,
+  name = 'KafkaSecret',
+): void => {
   const principal = grantee.grantPrincipal;
   const fullArn = secret.secretFullArn;
   const arn = fullArn ?? `${secret.secretArn}-??????`;
   principal.addToPrincipalPolicy(
-    statement('ReadKafkaSecret', ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], [arn]),
+    statement(`Read${name}`, ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], [arn]),
   );
   if (key === undefined) return;
   const secretContext = { 'kms:EncryptionContext:SecretARN': arn };
   principal.addToPrincipalPolicy(
     new PolicyStatement({
-      sid: 'DecryptKafkaSecret',
+      sid: `Decrypt${name}`,
       actions: ['kms:Decrypt'],
       resources: [key.keyArn],
       conditions: {

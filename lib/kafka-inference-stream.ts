@@ -3,16 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { Duration, Names, Stack, Validations } from 'aws-cdk-lib';
 import type { Dashboard, Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import { Metric as CwMetric } from 'aws-cdk-lib/aws-cloudwatch';
-import { type ISecurityGroup, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
+import { type ISecurityGroup, SecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import { type Grant, type IGrantable, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import {
-  Architecture,
-  EventSourceMapping,
-  Runtime,
-  type SourceAccessConfiguration,
-  SourceAccessConfigurationType,
-  StartingPosition,
-} from 'aws-cdk-lib/aws-lambda';
+import { Architecture, type EventSourceMapping, MetricType, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -33,21 +26,17 @@ import {
   grantTopicRead,
   grantTopicWrite,
 } from './iam.js';
+import type { KafkaSourceConfig } from './kafka-source.js';
 import { resolveModelEndpoint } from './model-endpoint.js';
 import { type StreamAlarms, type StreamMetricName, StreamMonitoring } from './monitoring.js';
 import { type MskArns, mskArns } from './msk-arns.js';
 import type { KafkaInferenceStreamProps } from './props.js';
-import { type StreamSource, validateProps, validateSource } from './validation.js';
+import { DEFAULT_SUBNETS, streamMapping } from './stream-mapping.js';
+import { validateProps, validateSource } from './validation.js';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** The handler every stream runs. */
 export const HANDLER_ENTRY = join(REPO_ROOT, 'functions', 'stream-inference', 'index.ts');
-
-const SOURCE_ACCESS: Record<string, SourceAccessConfigurationType | undefined> = {
-  'scram-sha-256': SourceAccessConfigurationType.SASL_SCRAM_256_AUTH,
-  'scram-sha-512': SourceAccessConfigurationType.SASL_SCRAM_512_AUTH,
-  mtls: SourceAccessConfigurationType.CLIENT_CERTIFICATE_TLS_AUTH,
-};
 
 /**
  * Seldon Core's `serverType: kafka` on AWS: a Lambda function, fed by an MSK or self-managed Kafka
@@ -56,7 +45,7 @@ const SOURCE_ACCESS: Record<string, SourceAccessConfigurationType | undefined> =
  *
  * @example
  * new KafkaInferenceStream(this, 'Iris', {
- *   clusterArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/demo/abcd1234-0000-0000-0000-000000000000-1',
+ *   source: KafkaSource.msk('arn:aws:kafka:eu-west-1:123456789012:cluster/demo/abcd1234-0000-0000-0000-000000000000-1'),
  *   inputTopic: 'iris-input',
  *   outputTopic: 'iris-output',
  *   modelEndpoint: 'https://models.example.com',
@@ -82,7 +71,7 @@ export class KafkaInferenceStream extends Construct {
   public readonly serviceName: string;
   /** The namespace of the handler's metrics. */
   public readonly metricsNamespace: string;
-  private readonly source: StreamSource;
+  private readonly source: KafkaSourceConfig;
   private readonly auth: KafkaAuthentication;
   private readonly arns?: MskArns;
 
@@ -118,9 +107,7 @@ export class KafkaInferenceStream extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
-    const vpcSubnets = props.vpc
-      ? (props.vpcSubnets ?? { subnetType: SubnetType.PRIVATE_WITH_EGRESS })
-      : undefined;
+    const vpcSubnets = props.vpc ? (props.vpcSubnets ?? DEFAULT_SUBNETS) : undefined;
     const securityGroups: ISecurityGroup[] | undefined = props.vpc
       ? (props.securityGroups ?? [
           new SecurityGroup(this, 'SecurityGroup', {
@@ -169,27 +156,15 @@ export class KafkaInferenceStream extends Construct {
 
     this.grantAccess(props, { invokeArn: endpoint.invokeArn, inVpc: props.vpc !== undefined, clientId });
 
-    this.eventSourceMapping = new EventSourceMapping(this, 'EventSourceMapping', {
+    this.eventSourceMapping = streamMapping(this, props, {
       target: this.fn,
-      ...(source.kind === 'msk'
-        ? { eventSourceArn: source.clusterArn }
-        : { kafkaBootstrapServers: source.bootstrapServers }),
-      kafkaTopic: this.inputTopic,
-      kafkaConsumerGroupId: this.consumerGroupId,
-      startingPosition: props.startingPosition ?? StartingPosition.LATEST,
-      startingPositionTimestamp: props.startingPositionTimestamp,
-      batchSize: props.batchSize,
-      maxBatchingWindow: props.maxBatchingWindow,
-      provisionedPollerConfig: pollers.config,
-      filters: props.filters,
-      enabled: props.enabled,
+      source,
+      auth,
+      inputTopic: this.inputTopic,
+      consumerGroupId: this.consumerGroupId,
+      pollers,
       reportBatchItemFailures,
-      retryAttempts: props.retryAttempts,
-      maxRecordAge: props.maxRecordAge,
-      bisectBatchOnError: props.bisectBatchOnError,
-      onFailure: props.onFailure?._toEventSourceDlq(),
-      supportS3OnFailureDestination: true,
-      sourceAccessConfigurations: this.sourceAccessConfigurations(props, securityGroups),
+      ...(props.vpc ? { vpc: props.vpc, vpcSubnets, securityGroups } : {}),
     });
     // The mapping starts polling as soon as it exists: make it wait for the role's permissions.
     this.eventSourceMapping.node.addDependency(this.role);
@@ -199,6 +174,9 @@ export class KafkaInferenceStream extends Construct {
       title: `${Stack.of(this).stackName} ${this.serviceName}`,
       metric: (name, options) => this.metric(name, options),
       thresholds: props.alarmThresholds,
+      ...(props.metricsConfig?.metrics.includes(MetricType.EVENT_COUNT)
+        ? { eventSourceMappingId: this.eventSourceMapping.eventSourceMappingId }
+        : {}),
       alarmTopic: props.alarmTopic,
       dashboardName: props.dashboardName,
     });
@@ -253,6 +231,11 @@ export class KafkaInferenceStream extends Construct {
     { invokeArn, inVpc, clientId }: { invokeArn: string | undefined; inVpc: boolean; clientId: string },
   ): void {
     if (this.auth.secret) grantSecretRead(this.role, this.auth.secret, this.auth.encryptionKey);
+    // The mapping and the producer both check the brokers against a private root CA.
+    if (this.source.kind === 'self-managed' && this.source.rootCa) {
+      const { secret, encryptionKey } = this.source.rootCa;
+      grantSecretRead(this.role, secret, encryptionKey, 'KafkaRootCa');
+    }
     if (this.arns) {
       grantMskDescribe(this.role, this.arns.cluster, this.auth.kind.startsWith('scram'));
       if (this.auth.kind === 'iam') {
@@ -277,27 +260,5 @@ export class KafkaInferenceStream extends Construct {
       });
     }
     if (invokeArn) grantInvokeModel(this.role, invokeArn);
-  }
-
-  private sourceAccessConfigurations(
-    props: KafkaInferenceStreamProps,
-    securityGroups: ISecurityGroup[] | undefined,
-  ): SourceAccessConfiguration[] | undefined {
-    const configs: SourceAccessConfiguration[] = [];
-    const type = SOURCE_ACCESS[this.auth.kind];
-    if (type && this.auth.secret) configs.push({ type, uri: this.auth.secret.secretArn });
-    // MSK pollers use the cluster's own subnets and security groups; self-managed ones need ours.
-    if (this.source.kind === 'self-managed' && props.vpc && securityGroups) {
-      for (const sg of securityGroups) {
-        configs.push({ type: SourceAccessConfigurationType.VPC_SECURITY_GROUP, uri: sg.securityGroupId });
-      }
-      const subnets = props.vpc.selectSubnets(
-        props.vpcSubnets ?? { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
-      );
-      for (const subnetId of subnets.subnetIds) {
-        configs.push({ type: SourceAccessConfigurationType.VPC_SUBNET, uri: subnetId });
-      }
-    }
-    return configs.length > 0 ? configs : undefined;
   }
 }

@@ -16,8 +16,6 @@ export const LAMBDA_LIMITS = {
   functionTimeoutSeconds: 900,
   /** Kafka event source mappings take functions with timeouts up to 14 minutes. */
   kafkaFunctionTimeoutSeconds: 840,
-  /** A synchronous invocation's request (the batch) and response; a larger record is never delivered. */
-  invocationPayloadBytes: 6 * 1024 * 1024,
   memoryMb: { min: 128, max: 10_240 },
   /** `BatchSize` for Kafka sources. */
   batchSize: { min: 1, max: 10_000 },

@@ -35,6 +35,11 @@ export interface StreamAlarms {
   readonly modelUnauthorized: Alarm;
   /** `EventsRefused`: the function was invoked with an event not from its own cluster or brokers. */
   readonly eventsRefused: Alarm;
+  /**
+   * The mapping's `DroppedEventCount`: records it gave up on with nowhere to send them. Only when the
+   * mapping emits its event count metrics (`metricsConfig` with `MetricType.EVENT_COUNT`).
+   */
+  readonly droppedEvents?: Alarm;
 }
 
 /** What the monitoring needs from the stream. */
@@ -45,12 +50,28 @@ export interface StreamMonitoringProps {
   readonly thresholds?: StreamAlarmThresholds;
   readonly alarmTopic?: ITopic;
   readonly dashboardName?: string;
+  /** The mapping's UUID, when it emits its event count metrics: they are dimensioned by it. */
+  readonly eventSourceMappingId?: string;
 }
 
 const PERIOD = Duration.minutes(5);
 
 /**
- * Alarms on the five ways a stream goes wrong and a dashboard of records, latency and the
+ * The mapping's `DroppedEventCount` (event count metrics), in `AWS/Lambda` by `EventSourceMappingUUID`.
+ *
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html#event-source-mapping-metrics
+ */
+const droppedEventCount = (eventSourceMappingId: string): Metric =>
+  new Metric({
+    namespace: 'AWS/Lambda',
+    metricName: 'DroppedEventCount',
+    dimensionsMap: { EventSourceMappingUUID: eventSourceMappingId },
+    statistic: 'Sum',
+    period: PERIOD,
+  });
+
+/**
+ * Alarms on the ways a stream goes wrong and a dashboard of records, latency and the
  * function's health.
  *
  * @example
@@ -122,10 +143,21 @@ export class StreamMonitoring extends Construct {
         thresholds.eventsRefused ?? 1,
         'events refused: their source is not the configured cluster or brokers (a forged invocation?)',
       ),
+      ...(props.eventSourceMappingId
+        ? {
+            droppedEvents: alarm(
+              'DroppedEvents',
+              droppedEventCount(props.eventSourceMappingId),
+              thresholds.droppedEvents ?? 1,
+              'records the event source mapping dropped (retries or record age exhausted, no on-failure destination)',
+            ),
+          }
+        : {}),
     };
+    const every = Object.values(this.alarms).filter((a): a is Alarm => a !== undefined);
     if (props.alarmTopic) {
       const action = new SnsAction(props.alarmTopic);
-      for (const a of Object.values(this.alarms)) {
+      for (const a of every) {
         a.addAlarmAction(action);
         a.addOkAction(action);
       }
@@ -138,7 +170,7 @@ export class StreamMonitoring extends Construct {
     const sum = { period: Duration.minutes(1), statistic: 'Sum' };
     this.dashboard.addWidgets(
       new TextWidget({ markdown: `# ${props.title}\nKafka → model → Kafka`, width: 24, height: 1 }),
-      new AlarmStatusWidget({ alarms: Object.values(this.alarms), width: 24, height: 2 }),
+      new AlarmStatusWidget({ alarms: every, width: 24, height: 2 }),
     );
     this.dashboard.addWidgets(
       new GraphWidget({

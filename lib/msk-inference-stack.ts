@@ -8,6 +8,7 @@ import type { Construct } from 'constructs';
 import { KafkaAuthentication, type KafkaAuthKind } from './authentication.js';
 import { EventPollers } from './event-pollers.js';
 import { KafkaInferenceStream } from './kafka-inference-stream.js';
+import { KafkaSource } from './kafka-source.js';
 import type { SeldonStreamSpec } from './seldon-manifest.js';
 
 /** The app's `kafkaAuth`, `kafkaSecretArn` and `kafkaSecretKeyArn`. */
@@ -47,6 +48,12 @@ export interface MskInferenceStackProps extends StackProps {
    */
   readonly bootstrapServers?: string[];
   /**
+   * The full ARN of a secret `{"certificate": "<PEM>"}`: the private root CA of self-managed
+   * brokers, trusted by every mapping and producer.
+   * @default - the brokers' certificates chain to a publicly trusted CA
+   */
+  readonly kafkaRootCaSecretArn?: string;
+  /**
    * Replaces every predictor's model endpoint.
    * @default - the manifest's
    */
@@ -74,6 +81,25 @@ export interface MskInferenceStackProps extends StackProps {
 }
 
 /**
+ * With `-c mskClusterArn` or `-c bootstrapServers` every stream reads the same cluster, so predictors
+ * of different brokers in the manifest may now share an input topic: two graphs answering each record.
+ */
+const oneGraphPerInputOnOneCluster = (props: MskInferenceStackProps): void => {
+  const key = props.mskClusterArn ? 'mskClusterArn' : 'bootstrapServers';
+  const readers = new Map<string, string>();
+  for (const { name, inputTopic } of props.streams) {
+    const first = readers.get(inputTopic);
+    if (first !== undefined) {
+      throw new Error(
+        `${name} and ${first} both read KAFKA_INPUT_TOPIC '${inputTopic}' on the cluster of -c ${key}: ` +
+          'two graphs would each answer every record; give each graph its own input topic',
+      );
+    }
+    readers.set(inputTopic, name);
+  }
+};
+
+/**
  * One `KafkaInferenceStream` per predictor of a SeldonDeployment.
  *
  * @example
@@ -89,6 +115,13 @@ export class MskInferenceStack extends Stack {
       SecurityGroup.fromSecurityGroupId(this, `SecurityGroup${i}`, sgId),
     );
     const authentication = props.authentication ? this.authentication(props.authentication) : undefined;
+    if (props.mskClusterArn || props.bootstrapServers) oneGraphPerInputOnOneCluster(props);
+    if (props.mskClusterArn && props.kafkaRootCaSecretArn) {
+      throw new Error('-c kafkaRootCaSecretArn is for self-managed brokers; MSK brokers need no root CA');
+    }
+    const rootCaCertificate = props.kafkaRootCaSecretArn
+      ? Secret.fromSecretCompleteArn(this, 'KafkaRootCa', props.kafkaRootCaSecretArn)
+      : undefined;
     const alarmTopic = props.alarmTopicArn
       ? Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)
       : undefined;
@@ -110,9 +143,12 @@ export class MskInferenceStack extends Stack {
         );
       }
       return new KafkaInferenceStream(this, spec.name, {
-        ...(props.mskClusterArn
-          ? { clusterArn: props.mskClusterArn }
-          : { bootstrapServers: props.bootstrapServers ?? spec.bootstrapServers }),
+        source: props.mskClusterArn
+          ? KafkaSource.msk(props.mskClusterArn)
+          : KafkaSource.selfManaged({
+              bootstrapServers: props.bootstrapServers ?? spec.bootstrapServers,
+              ...(rootCaCertificate ? { rootCaCertificate } : {}),
+            }),
         ...(authentication ? { authentication } : {}),
         ...(vpc ? { vpc, ...(securityGroups ? { securityGroups } : {}) } : {}),
         inputTopic: spec.inputTopic,
@@ -124,6 +160,7 @@ export class MskInferenceStack extends Stack {
         protocol: spec.protocol,
         transport: spec.transport,
         ...(spec.seldonApi ? { seldonApi: spec.seldonApi } : {}),
+        ...(spec.coalesceMaxRecords ? { coalesceMaxRecords: spec.coalesceMaxRecords } : {}),
         serviceName: spec.name,
         pollers: EventPollers.provisioned(props.provisionedPollers),
         ...(alarmTopic ? { alarmTopic } : {}),

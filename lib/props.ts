@@ -1,12 +1,13 @@
 import type { Duration } from 'aws-cdk-lib';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
-import type { IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { ProtocolName, SeldonApi, Transport } from '../functions/stream-inference/contract.js';
 import type { KafkaAuthentication } from './authentication.js';
-import type { EventPollers } from './event-pollers.js';
-import type { OnFailureDestination } from './on-failure.js';
+import type { KafkaSource } from './kafka-source.js';
+import type { EventSourceMappingOptions } from './mapping-props.js';
+import type { HandlerTuning } from './tuning.js';
 
 /**
  * Seldon's `spec.protocol` values (`kfserving` and `v2` are the same Open Inference Protocol),
@@ -45,25 +46,25 @@ export interface StreamAlarmThresholds {
    * @default 1
    */
   readonly eventsRefused?: number;
+  /**
+   * Records the mapping dropped (`DroppedEventCount`): given up on with no on-failure destination
+   * to take them. Only with `metricsConfig` holding `MetricType.EVENT_COUNT`.
+   * @default 1
+   */
+  readonly droppedEvents?: number;
 }
 
-/** Properties of a {@link KafkaInferenceStream}. */
-export interface KafkaInferenceStreamProps {
+/**
+ * Properties of a {@link KafkaInferenceStream}: the cluster and how to reach it, the topics, the
+ * model, the function, and (from the interfaces it extends) the mapping's settings and the
+ * handler's tuning.
+ */
+export interface KafkaInferenceStreamProps extends EventSourceMappingOptions, HandlerTuning {
   /**
-   * The MSK cluster (provisioned or serverless) to consume from, `arn:…:cluster/<name>/<uuid>`.
-   * Give exactly one of `clusterArn` and `bootstrapServers`.
-   *
-   * @default - none; `bootstrapServers` must be given
-   * @see https://docs.aws.amazon.com/lambda/latest/dg/with-msk.html
+   * The cluster: `KafkaSource.msk(clusterArn)` or `KafkaSource.selfManaged({ bootstrapServers, … })`.
+   * Also the handler's `MSK_CLUSTER_ARN` or `KAFKA_BROKER`.
    */
-  readonly clusterArn?: string;
-  /**
-   * Self-managed Kafka brokers, `host:port` each. Also the handler's `KAFKA_BROKER`.
-   *
-   * @default - none; `clusterArn` must be given
-   * @see https://docs.aws.amazon.com/lambda/latest/dg/with-kafka.html
-   */
-  readonly bootstrapServers?: string[];
+  readonly source: KafkaSource;
   /**
    * How the mapping and the handler's producer authenticate. Self-managed brokers without
    * authentication must be reached through `vpc`: Lambda (like the L2 `SelfManagedKafkaEventSource`)
@@ -76,7 +77,7 @@ export interface KafkaInferenceStreamProps {
   /**
    * Whether the handler's producer uses TLS (`KAFKA_TLS`).
    *
-   * @default - true unless the authentication is `none`
+   * @default - true unless the authentication is `none` and the source has no root CA certificate
    */
   readonly tls?: boolean;
   /**
@@ -111,95 +112,6 @@ export interface KafkaInferenceStreamProps {
    */
   readonly errorTopic?: string;
   /**
-   * The consumer group the mapping joins. It cannot change after the mapping exists.
-   *
-   * @default - a name unique to this construct in its stack
-   * @see https://docs.aws.amazon.com/lambda/latest/dg/with-msk-process.html#services-msk-consumer-group-id
-   */
-  readonly consumerGroupId?: string;
-  /**
-   * Where a new consumer group starts reading.
-   *
-   * @default StartingPosition.LATEST
-   */
-  readonly startingPosition?: StartingPosition;
-  /**
-   * With `StartingPosition.AT_TIMESTAMP`: where to start, in Unix time seconds.
-   *
-   * @default - none; required with AT_TIMESTAMP
-   */
-  readonly startingPositionTimestamp?: number;
-  /**
-   * Records per invocation, 1–10000 (and at most 6 MB together: Lambda's synchronous payload).
-   *
-   * @default 100
-   * @see https://docs.aws.amazon.com/lambda/latest/dg/with-msk-process.html#msk-batching
-   */
-  readonly batchSize?: number;
-  /**
-   * How long the mapping gathers records before invoking, up to 5 minutes.
-   *
-   * @default - Duration.millis(500) for Kafka, set by Lambda
-   */
-  readonly maxBatchingWindow?: Duration;
-  /**
-   * How the mapping's pollers scale: provisioned (dedicated pollers, billed in event poller units,
-   * with the error-handling controls) or on demand (partial batch responses off).
-   *
-   * @default EventPollers.provisioned() - 1 to 10 pollers
-   * @see https://docs.aws.amazon.com/lambda/latest/dg/kafka-scaling-modes.html
-   */
-  readonly pollers?: EventPollers;
-  /**
-   * Event filters, each `FilterCriteria.filter(...)` output (`{ pattern: '<JSON>' }`); records that
-   * match none are not delivered. Anything else is refused, since Lambda would get an empty filter.
-   *
-   * @default - every record is delivered
-   * @see https://docs.aws.amazon.com/lambda/latest/dg/with-msk-filtering.html
-   */
-  readonly filters?: Array<Record<string, unknown>>;
-  /**
-   * Whether the mapping polls.
-   *
-   * @default true
-   */
-  readonly enabled?: boolean;
-
-  /**
-   * Partial batch responses (`FunctionResponseTypes: [ReportBatchItemFailures]`): the handler reports
-   * the records to retry and Lambda commits the rest. Also sets the handler's `REPORT_BATCH_ITEM_FAILURES`.
-   * Lambda honours it in provisioned mode only, so it cannot be true with `EventPollers.onDemand()`.
-   *
-   * @default - true in provisioned mode, false on demand
-   * @see https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html
-   */
-  readonly reportBatchItemFailures?: boolean;
-  /**
-   * Retries of a failed batch, -1 (infinite) or 0–10000. Provisioned mode only.
-   *
-   * @default - infinite, until the records expire
-   */
-  readonly retryAttempts?: number;
-  /**
-   * The oldest record the mapping still delivers (60 seconds to 7 days). Provisioned mode only.
-   *
-   * @default - no limit
-   */
-  readonly maxRecordAge?: Duration;
-  /**
-   * Split a failing batch in two and retry each half. Provisioned mode only.
-   *
-   * @default false
-   */
-  readonly bisectBatchOnError?: boolean;
-  /**
-   * Where the mapping sends batches it gives up on.
-   *
-   * @default - discarded
-   */
-  readonly onFailure?: OnFailureDestination;
-
-  /**
    * The model: an `http(s)://` URL (REST), a gRPC address `grpc(s)://host:port` or `host:port`, a
    * `lambda:<name or ARN>` string, or a Lambda function (then the role may invoke that function only).
    */
@@ -229,12 +141,6 @@ export interface KafkaInferenceStreamProps {
    */
   readonly seldonApi?: SeldonApi;
   /**
-   * One model call's timeout (`MODEL_TIMEOUT_MS`).
-   *
-   * @default - the handler's default, 10 seconds
-   */
-  readonly modelTimeout?: Duration;
-  /**
    * Publish each batch's outputs and errors in one Kafka transaction (`KAFKA_TRANSACTIONAL`), so
    * `read_committed` consumers never see half a batch. Each warm container uses its own
    * transactional id `<clientId>-<uuid>`; with MSK IAM the role may describe and alter those ids.
@@ -258,8 +164,8 @@ export interface KafkaInferenceStreamProps {
    */
   readonly memorySize?: number;
   /**
-   * Function timeout; more than the handler's 3-second safety margin, at most 14 minutes (Kafka
-   * mappings take no longer functions; any function stops at 15).
+   * Function timeout; more than `safetyMargin`, at most 14 minutes (Kafka mappings take no longer
+   * functions; any function stops at 15).
    *
    * @default Duration.seconds(60)
    */
@@ -271,8 +177,9 @@ export interface KafkaInferenceStreamProps {
    */
   readonly logRetention?: RetentionDays;
   /**
-   * More environment variables for the handler; they may not replace the ones this construct sets.
-   * With those, all of them must fit Lambda's 4 KB (measured as their JSON).
+   * More environment variables for the handler. They may not set a variable a prop stands for
+   * (every handler variable but `KAFKA_COMPRESSION` and `LOG_PAYLOADS`), whether or not the prop is
+   * given. With the construct's, all of them must fit Lambda's 4 KB (measured as their JSON).
    *
    * @default - none
    */

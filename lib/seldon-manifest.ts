@@ -1,6 +1,15 @@
 import { parseAllDocuments } from 'yaml';
 import { ManifestError, type ManifestFinding } from './errors.js';
 import {
+  COALESCE_ANNOTATION,
+  coalesceAnnotation,
+  isObj,
+  type Obj,
+  oneGraphPerInput,
+  type PlacedStream,
+  topicsFit,
+} from './manifest-checks.js';
+import {
   PROTOCOLS,
   type Protocol,
   SELDON_APIS,
@@ -34,13 +43,15 @@ export interface SeldonStreamSpec {
   readonly transport: Transport;
   /** `SELDON_API` (graph or microservice), for the seldon protocol. */
   readonly seldonApi?: SeldonApi;
+  /** The deployment's {@link COALESCE_ANNOTATION}, when set. */
+  readonly coalesceMaxRecords?: number;
 }
+
+export { COALESCE_ANNOTATION };
 
 /** The variables the admission webhook requires of a `serverType: kafka` predictor. */
 export const REQUIRED_KAFKA_ENV = ['KAFKA_BROKER', 'KAFKA_INPUT_TOPIC', 'KAFKA_OUTPUT_TOPIC'] as const;
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined =>
   typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
 
@@ -77,14 +88,19 @@ const graphEndpoint = (graph: Obj, transport: Transport): string => {
   return `${transport === 'grpc' ? 'grpc' : 'http'}://${host}:${port}`;
 };
 
+interface DeploymentCommon {
+  readonly protocol: Protocol;
+  readonly transport: Transport;
+  readonly coalesceMaxRecords?: number;
+}
+
 const predictorStream = (
   deploymentName: string,
   predictor: unknown,
-  i: number,
-  common: { protocol: Protocol; transport: Transport },
+  at: string,
+  common: DeploymentCommon,
   findings: ManifestFinding[],
 ): SeldonStreamSpec | undefined => {
-  const at = `spec.predictors[${i}]`;
   if (!isObj(predictor)) {
     findings.push({ field: at, message: 'must be a predictor object' });
     return undefined;
@@ -106,6 +122,10 @@ const predictorStream = (
   const inputTopic = env.get('KAFKA_INPUT_TOPIC');
   const outputTopic = env.get('KAFKA_OUTPUT_TOPIC');
   if (!predictorName || !broker || !inputTopic || !outputTopic || !graph || !modelName) return undefined;
+  const errorTopicSet = env.get('KAFKA_ERROR_TOPIC');
+  const errorTopic = errorTopicSet || `${inputTopic}-errors`;
+  const topics = { input: inputTopic, output: outputTopic, error: errorTopic, errorSet: !!errorTopicSet };
+  if (!topicsFit(topics, envPath, findings)) return undefined;
 
   const seldonApi = env.get('SELDON_API');
   if (seldonApi !== undefined && !(SELDON_APIS as readonly string[]).includes(seldonApi)) {
@@ -123,12 +143,14 @@ const predictorStream = (
     bootstrapServers: broker.split(',').map((b) => b.trim()),
     inputTopic,
     outputTopic,
-    errorTopic: env.get('KAFKA_ERROR_TOPIC') || `${inputTopic}-errors`,
+    errorTopic,
     modelEndpoint: modelEndpoint || graphEndpoint(graph, common.transport),
     modelEndpointFrom: modelEndpoint ? 'env' : 'graph',
     modelName,
-    ...common,
+    protocol: common.protocol,
+    transport: common.transport,
     ...(seldonApi ? { seldonApi: seldonApi as SeldonApi } : {}),
+    ...(common.coalesceMaxRecords ? { coalesceMaxRecords: common.coalesceMaxRecords } : {}),
   };
 };
 
@@ -145,38 +167,44 @@ const oneOf = <T extends string>(
   return fallback;
 };
 
-const deploymentStreams = (doc: Obj, findings: ManifestFinding[]): SeldonStreamSpec[] => {
+/** One deployment's streams; `at` prefixes its fields in a file of several deployments. */
+const deploymentStreams = (doc: Obj, at: string, findings: ManifestFinding[]): PlacedStream[] => {
   const metadata = isObj(doc.metadata) ? doc.metadata : {};
   const name = str(metadata.name);
-  if (name === undefined) findings.push({ field: 'metadata.name', message: 'is required' });
+  if (name === undefined) findings.push({ field: `${at}metadata.name`, message: 'is required' });
   const spec = isObj(doc.spec) ? doc.spec : undefined;
   if (spec === undefined) {
-    findings.push({ field: 'spec', message: 'is required' });
+    findings.push({ field: `${at}spec`, message: 'is required' });
     return [];
   }
   if (spec.serverType !== 'kafka') {
     const got = spec.serverType === undefined ? 'unset (rpc)' : `'${String(spec.serverType)}'`;
     findings.push({
-      field: 'spec.serverType',
+      field: `${at}spec.serverType`,
       message: `must be kafka to run as a Kafka stream (got ${got})`,
     });
   }
-  const protocol = oneOf(spec.protocol, PROTOCOLS, 'seldon', 'spec.protocol', findings);
-  const transport = oneOf(spec.transport, TRANSPORTS, 'rest', 'spec.transport', findings);
+  const protocol = oneOf(spec.protocol, PROTOCOLS, 'seldon', `${at}spec.protocol`, findings);
+  const transport = oneOf(spec.transport, TRANSPORTS, 'rest', `${at}spec.transport`, findings);
+  const coalesceMaxRecords = coalesceAnnotation(metadata, transport, at, findings);
   const predictors = spec.predictors;
   if (!Array.isArray(predictors) || predictors.length === 0) {
-    findings.push({ field: 'spec.predictors', message: 'must list at least one predictor' });
+    findings.push({ field: `${at}spec.predictors`, message: 'must list at least one predictor' });
     return [];
   }
-  const streams = predictors.map((p, i) =>
-    predictorStream(name ?? '', p, i, { protocol, transport }, findings),
-  );
-  return streams.filter((s): s is SeldonStreamSpec => s !== undefined);
+  const common = { protocol, transport, ...(coalesceMaxRecords ? { coalesceMaxRecords } : {}) };
+  return predictors.flatMap((p, i) => {
+    const path = `${at}spec.predictors[${i}]`;
+    const stream = predictorStream(name ?? '', p, path, common, findings);
+    return stream ? [{ stream, envPath: `${path}.svcOrchSpec.env` }] : [];
+  });
 };
 
 /**
  * Reads a SeldonDeployment (`machinelearning.seldon.io`) with `spec.serverType: kafka` into one stream
  * per predictor, checking it the way Seldon's admission webhook does: every finding names its field.
+ * A file may hold several deployments; then each field starts with its document, `documents[<n>].`.
+ * Two predictors that read one input topic of one cluster are refused (see `oneGraphPerInput`).
  *
  * @param source - the manifest's file name, for messages
  * @throws ManifestError listing every finding
@@ -194,14 +222,21 @@ export const parseSeldonDeployment = (text: string, source = 'manifest'): Seldon
     }));
     throw new ManifestError(source, findings, { cause: parseErrors[0] });
   }
-  const values = docs.map((d) => d.toJS() as unknown).filter((v) => v !== null && v !== undefined);
-  const deployments = values.filter(isObj).filter((v) => v.kind === 'SeldonDeployment');
+  // Numbered in the file's order, empty documents included, as a reader counts them.
+  const deployments = docs.flatMap((d, index) => {
+    const doc = d.toJS() as unknown;
+    return isObj(doc) && doc.kind === 'SeldonDeployment' ? [{ doc, index }] : [];
+  });
   if (deployments.length === 0) {
     throw new ManifestError(source, [{ field: 'kind', message: 'no document of kind SeldonDeployment' }]);
   }
   const findings: ManifestFinding[] = [];
-  const streams = deployments.flatMap((d) => deploymentStreams(d, findings));
+  const placed = deployments.flatMap(({ doc, index }) =>
+    deploymentStreams(doc, deployments.length > 1 ? `documents[${index}].` : '', findings),
+  );
+  oneGraphPerInput(placed, findings);
   if (findings.length > 0) throw new ManifestError(source, findings);
+  const streams = placed.map((p) => p.stream);
   const names = streams.map((s) => s.name);
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
   if (duplicate)

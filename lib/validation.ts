@@ -1,28 +1,25 @@
-import { Annotations, Duration, Token } from 'aws-cdk-lib';
+import { Annotations, Token } from 'aws-cdk-lib';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import {
   BROKER_ADDRESS,
   CLIENT_ID,
-  DEFAULTS,
+  PROTOCOLS,
+  SELDON_APIS,
   TOPIC_NAME,
   TOPIC_NAME_RULE,
+  TRANSPORTS,
   topicsClash,
 } from '../functions/stream-inference/contract.js';
 import { KafkaAuthentication } from './authentication.js';
 import { StreamConfigError } from './errors.js';
 import type { EventPollers } from './event-pollers.js';
+import type { KafkaSourceConfig } from './kafka-source.js';
 import { LAMBDA_LIMITS } from './lambda-limits.js';
+import { checkRange, validateMapping } from './mapping-validation.js';
 import type { KafkaInferenceStreamProps } from './props.js';
-
-/** The handler keeps this much of its deadline to publish and return (`SAFETY_MARGIN_MS` default). */
-export const HANDLER_SAFETY_MARGIN = Duration.millis(DEFAULTS.safetyMarginMs);
-
-/** Where the records come from, after validation. */
-export type StreamSource =
-  | { readonly kind: 'msk'; readonly clusterArn: string }
-  | { readonly kind: 'self-managed'; readonly bootstrapServers: string[] };
+import { safetyMarginOf, validateTuning } from './tuning.js';
 
 const fail = (prop: string, message: string): never => {
   throw new StreamConfigError(prop, message);
@@ -34,42 +31,44 @@ const checkTopic = (prop: string, topic: string): void => {
   }
 };
 
-const checkRange = (
-  prop: string,
-  value: number | undefined,
-  { min, max }: { readonly min: number; readonly max: number },
-): void => {
-  if (value === undefined || Token.isUnresolved(value)) return;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    fail(prop, `must be an integer from ${min} to ${max} (got ${value})`);
+const checkOneOf = (prop: string, value: string | undefined, allowed: readonly string[]): void => {
+  if (value !== undefined && !Token.isUnresolved(value) && !allowed.includes(value)) {
+    fail(prop, `'${value}' is not one of ${allowed.join(', ')}`);
   }
 };
 
-/** Checks the cluster choice and the authentication that goes with it. */
+/**
+ * Checks the source and the authentication that goes with it: the brokers' grammar, IAM for MSK
+ * only, SCRAM-SHA-256 for self-managed Kafka only, no unauthenticated brokers over the internet.
+ *
+ * @example
+ * const { source, auth } = validateSource(props); // auth: KafkaAuthentication.iam() for an MSK source
+ */
 export const validateSource = (
   props: KafkaInferenceStreamProps,
-): { source: StreamSource; auth: KafkaAuthentication } => {
-  const { clusterArn, bootstrapServers } = props;
-  if ((clusterArn === undefined) === (bootstrapServers === undefined)) {
-    fail(
-      'clusterArn',
-      'and bootstrapServers: give exactly one, clusterArn for MSK or bootstrapServers for self-managed Kafka',
+): { source: KafkaSourceConfig; auth: KafkaAuthentication } => {
+  const source = props.source?.config;
+  if (source === undefined) {
+    return fail(
+      'source',
+      'is required: KafkaSource.msk(clusterArn) or KafkaSource.selfManaged({ bootstrapServers })',
     );
   }
-  if (clusterArn !== undefined) {
+  if (source.kind === 'msk') {
     const auth = props.authentication ?? KafkaAuthentication.iam();
     if (auth.kind === 'scram-sha-256')
       fail('authentication', 'SCRAM-SHA-256 is not offered by MSK; use sha-512');
-    return { source: { kind: 'msk', clusterArn }, auth };
+    return { source, auth };
   }
-  const servers = bootstrapServers ?? [];
-  if (servers.length === 0) fail('bootstrapServers', 'must list at least one host:port');
-  for (const server of servers) {
+  if (source.bootstrapServers.length === 0)
+    fail('source', 'bootstrapServers must list at least one host:port');
+  for (const server of source.bootstrapServers) {
     if (!Token.isUnresolved(server) && !BROKER_ADDRESS.test(server))
-      fail('bootstrapServers', `'${server}' is not host:port`);
+      fail('source', `bootstrapServers '${server}' is not host:port`);
   }
   const auth = props.authentication ?? KafkaAuthentication.none();
-  if (auth.kind === 'iam') fail('authentication', 'IAM is only for MSK; give clusterArn or use SCRAM / mTLS');
+  if (auth.kind === 'iam')
+    fail('authentication', 'IAM is only for MSK; use KafkaSource.msk(clusterArn), or SCRAM / mTLS');
   if (auth.kind === 'none' && props.vpc === undefined) {
     fail(
       'authentication',
@@ -77,7 +76,13 @@ export const validateSource = (
         'Lambda needs a secret (KafkaAuthentication.scram or .mtls), as SelfManagedKafkaEventSource does',
     );
   }
-  return { source: { kind: 'self-managed', bootstrapServers: servers }, auth };
+  if (source.rootCa !== undefined && props.tls === false) {
+    fail(
+      'tls',
+      'cannot be false with a rootCaCertificate: the producer checks the brokers against it over TLS',
+    );
+  }
+  return { source, auth };
 };
 
 /**
@@ -87,7 +92,12 @@ export const validateSource = (
 export const validateProps = (
   scope: Construct,
   props: KafkaInferenceStreamProps,
-  resolved: { source: StreamSource; auth: KafkaAuthentication; errorTopic: string; pollers: EventPollers },
+  resolved: {
+    source: KafkaSourceConfig;
+    auth: KafkaAuthentication;
+    errorTopic: string;
+    pollers: EventPollers;
+  },
 ): void => {
   const { source, auth, errorTopic, pollers } = resolved;
   const warn = (id: string, message: string) =>
@@ -99,34 +109,11 @@ export const validateProps = (
   const clash = topicsClash({ input: props.inputTopic, output: props.outputTopic, error: errorTopic });
   if (clash !== undefined) fail(clash.topic === 'output' ? 'outputTopic' : 'errorTopic', clash.problem);
 
-  checkRange('batchSize', props.batchSize, LAMBDA_LIMITS.batchSize);
-  checkRange(
-    'retryAttempts',
-    props.retryAttempts === -1 ? undefined : props.retryAttempts,
-    LAMBDA_LIMITS.retryAttempts,
-  );
+  validateMapping(props, pollers, warn);
   checkRange('memorySize', props.memorySize, LAMBDA_LIMITS.memoryMb);
-  const batchingWindow = props.maxBatchingWindow;
-  if (
-    batchingWindow &&
-    !Token.isUnresolved(batchingWindow) &&
-    batchingWindow.toSeconds() > LAMBDA_LIMITS.maxBatchingWindowSeconds
-  ) {
-    fail('maxBatchingWindow', `must be at most 5 minutes (got ${batchingWindow.toHumanString()})`);
-  }
-  checkPollers(props, pollers);
-  checkFilters(props.filters);
   const clientId = props.clientId;
   if (clientId !== undefined && !Token.isUnresolved(clientId) && !CLIENT_ID.test(clientId)) {
     fail('clientId', `'${clientId}' may hold letters, digits, '.', '_', '-' only (1-200 characters)`);
-  }
-  const maxRecordBytes = props.environment?.['MAX_RECORD_BYTES'];
-  if (maxRecordBytes !== undefined && Number(maxRecordBytes) > LAMBDA_LIMITS.invocationPayloadBytes) {
-    fail(
-      'environment',
-      `MAX_RECORD_BYTES ${maxRecordBytes} exceeds Lambda's 6 MB (${LAMBDA_LIMITS.invocationPayloadBytes}-byte) ` +
-        'invocation payload: no such record ever reaches the function',
-    );
   }
   const atTimestamp = props.startingPosition === StartingPosition.AT_TIMESTAMP;
   if (atTimestamp && props.startingPositionTimestamp === undefined) {
@@ -136,24 +123,11 @@ export const validateProps = (
     fail('startingPositionTimestamp', 'is only allowed when startingPosition is AT_TIMESTAMP');
   }
 
-  const timeout = props.timeout ?? Duration.seconds(60);
-  if (timeout.toMilliseconds() <= HANDLER_SAFETY_MARGIN.toMilliseconds()) {
-    fail('timeout', `must exceed the handler's ${HANDLER_SAFETY_MARGIN.toHumanString()} safety margin`);
-  }
-  if (timeout.toSeconds() > LAMBDA_LIMITS.kafkaFunctionTimeoutSeconds) {
-    const over =
-      timeout.toSeconds() > LAMBDA_LIMITS.functionTimeoutSeconds ? ' (and Lambda stops any at 15)' : '';
-    fail('timeout', `must be at most 14 minutes: Kafka event source mappings reject longer functions${over}`);
-  }
-  if (
-    props.modelTimeout &&
-    props.modelTimeout.plus(HANDLER_SAFETY_MARGIN).toSeconds() >= timeout.toSeconds()
-  ) {
-    warn(
-      'modelTimeout',
-      'modelTimeout plus the 3-second safety margin leaves no time for a batch; raise timeout',
-    );
-  }
+  checkOneOf('protocol', props.protocol, PROTOCOLS);
+  checkOneOf('transport', props.transport, TRANSPORTS);
+  checkOneOf('seldonApi', props.seldonApi, SELDON_APIS);
+  validateTuning(props, props.transport ?? 'rest');
+  checkTimeouts(props, warn);
 
   const protocol = props.protocol ?? 'seldon';
   if (protocol !== 'seldon' && props.modelName === undefined) {
@@ -185,6 +159,29 @@ export const validateProps = (
   }
 };
 
+/** The function's timeout against Lambda's limits for Kafka, the safety margin and the model's timeout. */
+const checkTimeouts = (
+  props: KafkaInferenceStreamProps,
+  warn: (id: string, message: string) => void,
+): void => {
+  const timeoutMs = props.timeout?.toMilliseconds() ?? 60_000;
+  const timeout = timeoutMs / 1000;
+  const margin = safetyMarginOf(props);
+  if (timeoutMs <= margin.toMilliseconds()) {
+    fail('timeout', `must exceed the handler's ${margin.toHumanString()} safety margin (safetyMargin)`);
+  }
+  if (timeout > LAMBDA_LIMITS.kafkaFunctionTimeoutSeconds) {
+    const over = timeout > LAMBDA_LIMITS.functionTimeoutSeconds ? ' (and Lambda stops any at 15)' : '';
+    fail('timeout', `must be at most 14 minutes: Kafka event source mappings reject longer functions${over}`);
+  }
+  if (props.modelTimeout && props.modelTimeout.toMilliseconds() + margin.toMilliseconds() >= timeoutMs) {
+    warn(
+      'modelTimeout',
+      `modelTimeout plus the ${margin.toHumanString()} safety margin leaves no time for a batch; raise timeout`,
+    );
+  }
+};
+
 /**
  * MSK refuses SCRAM secrets under the default `aws/secretsmanager` key, and the role can decrypt a
  * customer managed key only if the construct knows it. A `new Secret` without `encryptionKey` is
@@ -209,65 +206,4 @@ const checkScramKey = (auth: KafkaAuthentication, warn: (id: string, message: st
         'needs kms:Decrypt on it: pass it as KafkaAuthentication.scram(secret, { encryptionKey })',
     );
   }
-};
-
-/**
- * Provisioned mode's bounds, and on demand no error-handling control: Lambda offers those to
- * provisioned mappings only, and a handler reporting item failures to a mapping that ignores them
- * would have its failed records committed.
- *
- * @see https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html
- */
-const checkPollers = (props: KafkaInferenceStreamProps, pollers: EventPollers): void => {
-  if (pollers.mode === 'on-demand') {
-    const controls = {
-      reportBatchItemFailures: props.reportBatchItemFailures === true,
-      retryAttempts: props.retryAttempts !== undefined,
-      maxRecordAge: props.maxRecordAge !== undefined,
-      bisectBatchOnError: props.bisectBatchOnError === true,
-    };
-    for (const [prop, given] of Object.entries(controls)) {
-      if (given)
-        fail(
-          prop,
-          'needs provisioned pollers: Lambda offers Kafka error-handling controls in provisioned mode only (pollers is EventPollers.onDemand())',
-        );
-    }
-    return;
-  }
-  const { minimumPollers, maximumPollers } = pollers.config ?? {};
-  checkRange('pollers', minimumPollers, LAMBDA_LIMITS.minimumPollers);
-  checkRange('pollers', maximumPollers, LAMBDA_LIMITS.maximumPollers);
-  const known = (n: number | undefined): n is number => n !== undefined && !Token.isUnresolved(n);
-  if (known(minimumPollers) && known(maximumPollers) && minimumPollers > maximumPollers) {
-    fail('pollers', `minimumPollers (${minimumPollers}) must not exceed maximumPollers (${maximumPollers})`);
-  }
-};
-
-/**
- * Each filter must be what `FilterCriteria.filter(...)` returns, `{ pattern: '<JSON object>' }`:
- * the L2 mapping passes any other object on as an empty filter.
- *
- * @see https://docs.aws.amazon.com/lambda/latest/api/API_Filter.html
- */
-const checkFilters = (filters: KafkaInferenceStreamProps['filters']): void => {
-  (filters ?? []).forEach((filter, i) => {
-    const prop = `filters[${i}]`;
-    const hint = "must be FilterCriteria.filter(...) output, { pattern: '<JSON>' }";
-    const keys = Object.keys(filter);
-    const pattern = filter['pattern'];
-    if (keys.length !== 1 || typeof pattern !== 'string') {
-      fail(prop, `${hint}; got keys ${keys.join(', ') || '(none)'}`);
-    }
-    if (Token.isUnresolved(pattern)) return;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(pattern as string);
-    } catch {
-      fail(prop, `${hint}; its pattern is not JSON`);
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      fail(prop, `${hint}; its pattern is not a JSON object`);
-    }
-  });
 };

@@ -44,6 +44,8 @@ export interface KafkaConfig {
   readonly auth: KafkaAuth;
   readonly tls: boolean;
   readonly secretArn?: string;
+  /** KAFKA_ROOT_CA_SECRET_ARN: a secret `{"certificate": "<PEM>"}`, the only CA the producer's TLS trusts. */
+  readonly rootCaSecretArn?: string;
   readonly clientId: string;
   /** Producer compression for output and error records. */
   readonly compression: Compression;
@@ -212,6 +214,15 @@ export const loadConfig = (env: Env = process.env): Config => {
   if ((auth.startsWith('scram') || auth === 'mtls') && secretArn === undefined) {
     throw new ConfigError(ENV.kafkaSecretArn, `is required when ${ENV.kafkaAuth} is ${auth}`);
   }
+  const rootCaSecretArn = value(env, ENV.kafkaRootCaSecretArn);
+  // IAM, SCRAM and mTLS on MSK all run over TLS; plaintext only when asked for.
+  const tls = bool(env, ENV.kafkaTls, auth !== 'none' || rootCaSecretArn !== undefined);
+  if (rootCaSecretArn !== undefined && !tls) {
+    throw new ConfigError(
+      ENV.kafkaRootCaSecretArn,
+      `needs ${ENV.kafkaTls} true: the root CA is checked over TLS`,
+    );
+  }
   const brokers = value(env, ENV.kafkaBroker);
   const clusterArnRaw = value(env, ENV.mskClusterArn);
 
@@ -223,9 +234,9 @@ export const loadConfig = (env: Env = process.env): Config => {
       outputTopic,
       errorTopic,
       auth,
-      // IAM, SCRAM and mTLS on MSK all run over TLS; plaintext only when asked for.
-      tls: bool(env, ENV.kafkaTls, auth !== 'none'),
+      tls,
       ...(secretArn === undefined ? {} : { secretArn }),
+      ...(rootCaSecretArn === undefined ? {} : { rootCaSecretArn }),
       clientId: value(env, ENV.kafkaClientId) ?? DEFAULTS.clientId,
       compression: oneOf(env, ENV.kafkaCompression, COMPRESSIONS, DEFAULTS.compression),
       transactional: bool(env, ENV.kafkaTransactional, false),

@@ -16,6 +16,8 @@ export const ENV = {
   kafkaAuth: 'KAFKA_AUTH',
   kafkaTls: 'KAFKA_TLS',
   kafkaSecretArn: 'KAFKA_SECRET_ARN',
+  /** A secret `{"certificate": "<PEM>"}`: the root CA the producer trusts (self-managed brokers on a private CA). */
+  kafkaRootCaSecretArn: 'KAFKA_ROOT_CA_SECRET_ARN',
   kafkaClientId: 'KAFKA_CLIENT_ID',
   kafkaCompression: 'KAFKA_COMPRESSION',
   kafkaTransactional: 'KAFKA_TRANSACTIONAL',

@@ -23,6 +23,7 @@ export const localTarget = (transport: Transport): BundleTarget => ({
   kafkaAuth: 'none',
   lambdaModel: false,
   clusterLookup: false,
+  rootCa: false,
 });
 
 /**

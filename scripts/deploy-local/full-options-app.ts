@@ -18,6 +18,7 @@ import {
   EventPollers,
   KafkaAuthentication,
   KafkaInferenceStream,
+  KafkaSource,
   OnFailureDestination,
 } from '../../lib/index.js';
 import { FULL_OPTIONS_STACK, MSK_CLUSTER_ARN, SCRAM_SECRET_ARN } from './deployments.js';
@@ -40,7 +41,7 @@ const clientCertificate = Secret.fromSecretCompleteArn(stack, 'ClientCertificate
 
 // MSK, mutual TLS, failures to SQS, from a timestamp, filtered. (SCRAM-512: iris-seldon-grpc.)
 new KafkaInferenceStream(stack, 'MskMtlsSqs', {
-  clusterArn: MSK_CLUSTER_ARN,
+  source: KafkaSource.msk(MSK_CLUSTER_ARN),
   authentication: KafkaAuthentication.mtls(clientCertificate),
   inputTopic: 'full-msk-input',
   outputTopic: 'full-msk-output',
@@ -66,7 +67,9 @@ const vpc = Vpc.fromVpcAttributes(stack, 'Vpc', {
   privateSubnetIds: ['subnet-0de9100ca1000f001', 'subnet-0de9100ca1000f002'],
 });
 new KafkaInferenceStream(stack, 'SelfManagedS3', {
-  bootstrapServers: ['b-1.kafka.internal:9096', 'b-2.kafka.internal:9096'],
+  source: KafkaSource.selfManaged({
+    bootstrapServers: ['b-1.kafka.internal:9096', 'b-2.kafka.internal:9096'],
+  }),
   authentication: KafkaAuthentication.scram(scramSecret, { mechanism: 'sha-256' }),
   vpc,
   securityGroups: [SecurityGroup.fromSecurityGroupId(stack, 'BrokerAccess', 'sg-0de9100ca1000f001')],
@@ -92,7 +95,7 @@ new KafkaInferenceStream(stack, 'SelfManagedS3', {
 
 // MSK with IAM (the default), failures to a Kafka topic of the same cluster, the smallest values.
 new KafkaInferenceStream(stack, 'MskIamKafka', {
-  clusterArn: MSK_CLUSTER_ARN,
+  source: KafkaSource.msk(MSK_CLUSTER_ARN),
   inputTopic: 'full-iam-input',
   outputTopic: 'full-iam-output',
   consumerGroupId: 'deploy-local-msk-iam-kafka',

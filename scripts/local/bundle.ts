@@ -30,7 +30,8 @@ const sameTarget = (a: BundleTarget, b: BundleTarget): boolean =>
   a.transport === b.transport &&
   a.kafkaAuth === b.kafkaAuth &&
   a.lambdaModel === b.lambdaModel &&
-  a.clusterLookup === b.clusterLookup;
+  a.clusterLookup === b.clusterLookup &&
+  a.rootCa === b.rootCa;
 
 /** The variables of a template's function that are plain strings (not tokens). */
 const stringVariables = (variables: Record<string, unknown> = {}): Record<string, string> =>

@@ -160,6 +160,7 @@ describe('the bundle with no node_modules', () => {
       kafkaAuth: 'none',
       lambdaModel: false,
       clusterLookup: false,
+      rootCa: false,
     });
 
     // Act: resolve a package the project has, from there.

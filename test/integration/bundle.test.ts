@@ -48,7 +48,7 @@ const bundleFor = (transport: Transport): Promise<Bundle> => {
   if (bundle === undefined) {
     bundle = handlerBundle(
       join(workDir, `bundle-${transport}`),
-      { transport, kafkaAuth: 'none', lambdaModel: false, clusterLookup: false },
+      { transport, kafkaAuth: 'none', lambdaModel: false, clusterLookup: false, rootCa: false },
       process.env['BUNDLE'] === 'esbuild' ? 'esbuild' : 'cdk.out',
     ).then((b) => {
       console.log(`[bundle.test] invoking ${b.note}`);

@@ -118,6 +118,45 @@ describe('the CDK app', () => {
     expect(Annotations.fromStack(without).findWarning('*', keyWarning)).toHaveLength(1);
   });
 
+  it('synthesizes the default manifest with no warning at all', () => {
+    // GIVEN no manifest (examples/iris-v2.yaml) and the VPC its brokers need / WHEN built
+    const stack = buildApp(testApp(VPC_CONTEXT));
+    // THEN the defaults (provisioned pollers with partial batch responses) draw no warning
+    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+  });
+
+  it('trusts the private root CA of -c kafkaRootCaSecretArn in every mapping and producer', () => {
+    const stack = buildApp(testApp({ manifest: SEED, kafkaRootCaSecretArn: SECRET_ARN, ...VPC_CONTEXT }));
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      SourceAccessConfigurations: Match.arrayWith([{ Type: 'SERVER_ROOT_CA_CERTIFICATE', URI: SECRET_ARN }]),
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ KAFKA_ROOT_CA_SECRET_ARN: SECRET_ARN, KAFKA_TLS: 'true' }),
+      },
+    });
+  });
+
+  describe('two graphs on one input topic, once one cluster is forced on both', () => {
+    const twoClusters = join(REPO_ROOT, 'test', 'unit', 'cdk', 'fixtures', 'one-topic-two-clusters.yaml');
+
+    it('are two streams on their own clusters', () => {
+      const template = Template.fromStack(buildApp(testApp({ manifest: twoClusters, ...VPC_CONTEXT })));
+      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    });
+
+    it.each([
+      [{ mskClusterArn: CLUSTER_ARN }, 'mskClusterArn'],
+      [{ bootstrapServers: '10.0.9.9:9092' }, 'bootstrapServers'],
+    ])('are refused with %o, naming both predictors', (context, key) => {
+      expect(() => buildApp(testApp({ manifest: twoClusters, ...context, ...VPC_CONTEXT }))).toThrow(
+        `iris-west and iris-east both read KAFKA_INPUT_TOPIC 'iris-input' on the cluster of -c ${key}: ` +
+          'two graphs would each answer every record; give each graph its own input topic',
+      );
+    });
+  });
+
   describe('passes cdk-nag AwsSolutions with no unacknowledged finding', () => {
     it.each([
       ['the demo', VPC_CONTEXT],
@@ -168,6 +207,10 @@ describe('the CDK app', () => {
       [{ kafkaAuth: 'kerberos' }, /-c kafkaAuth=kerberos is not one of none, iam/],
       [{ kafkaAuth: 'scram-sha-512' }, /-c kafkaSecretArn is required with -c kafkaAuth=scram-sha-512/],
       [{ minimumPollers: 'one' }, /-c minimumPollers=one is not an integer/],
+      [
+        { mskClusterArn: CLUSTER_ARN, kafkaRootCaSecretArn: SECRET_ARN },
+        /-c kafkaRootCaSecretArn is for self-managed brokers/,
+      ],
       [{}, /authentication and vpc: self-managed brokers without authentication must be reached through vpc/],
     ])('%o', (context, message) => {
       expect(() => buildApp(testApp(context))).toThrow(message);

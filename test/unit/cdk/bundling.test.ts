@@ -6,6 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KafkaAuthentication } from '../../../lib/authentication.js';
 import { KafkaInferenceStream } from '../../../lib/kafka-inference-stream.js';
+import { KafkaSource } from '../../../lib/kafka-source.js';
 
 // The one test that runs esbuild (the others skip bundling): the handler really bundles as an ES
 // module with the CommonJS shim, self-contained (the protobuf descriptor is compiled in).
@@ -18,7 +19,9 @@ describe('the handler bundle', () => {
     const app = new App({ outdir });
     const stack = new Stack(app, 'BundleStack');
     new KafkaInferenceStream(stack, 'Iris', {
-      clusterArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/demo/abcd1234-0000-0000-0000-000000000000-1',
+      source: KafkaSource.msk(
+        'arn:aws:kafka:eu-west-1:123456789012:cluster/demo/abcd1234-0000-0000-0000-000000000000-1',
+      ),
       inputTopic: 'iris-input',
       outputTopic: 'iris-output',
       modelEndpoint: 'http://127.0.0.1:8080',

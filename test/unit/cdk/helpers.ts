@@ -61,7 +61,7 @@ export const normalizedTemplate = (template: Template): unknown =>
 export { Match };
 
 /** A v2 REST stream on the local test bed's model; tests add the source and what they exercise. */
-export const STREAM_BASE: KafkaInferenceStreamProps = {
+export const STREAM_BASE: Omit<KafkaInferenceStreamProps, 'source'> = {
   inputTopic: 'iris-input',
   outputTopic: 'iris-output',
   modelEndpoint: 'http://127.0.0.1:8080',

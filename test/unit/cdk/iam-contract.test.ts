@@ -4,6 +4,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
 import { KafkaInferenceStream } from '../../../lib/kafka-inference-stream.js';
+import { KafkaSource } from '../../../lib/kafka-source.js';
 import { OnFailureDestination } from '../../../lib/on-failure.js';
 import { CLUSTER_ARN, policyStatements, REPO_ROOT, STREAM_BASE, synthStream, testStack } from './helpers.js';
 
@@ -61,7 +62,7 @@ describe('the execution role under MSK IAM, against AWS’s documented contract'
   // GIVEN a stream on MSK IAM that produces transactionally and has a Kafka on-failure topic
   // WHEN it is synthesized
   const { template } = synthStream({
-    clusterArn: CLUSTER_ARN,
+    source: KafkaSource.msk(CLUSTER_ARN),
     consumerGroupId: 'iris-group',
     transactional: true,
     onFailure: OnFailureDestination.kafkaTopic('iris-input-dlq'),
@@ -120,7 +121,10 @@ describe('grants for the stream’s neighbours, against MSK’s documented use c
   it('grantWriteInput is “Produce data” and grantReadOutput is “Consume data”, exactly', () => {
     // GIVEN a stream and two roles
     const stack = testStack();
-    const stream = new KafkaInferenceStream(stack, 'Iris', { ...STREAM_BASE, clusterArn: CLUSTER_ARN });
+    const stream = new KafkaInferenceStream(stack, 'Iris', {
+      ...STREAM_BASE,
+      source: KafkaSource.msk(CLUSTER_ARN),
+    });
     const role = (id: string) =>
       new Role(stack, id, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
     // WHEN

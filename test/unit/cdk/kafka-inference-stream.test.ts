@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { METRICS } from '../../../functions/stream-inference/contract.js';
 import { EventPollers } from '../../../lib/event-pollers.js';
 import { KafkaInferenceStream } from '../../../lib/kafka-inference-stream.js';
+import { KafkaSource } from '../../../lib/kafka-source.js';
 import { STREAM_METRICS } from '../../../lib/monitoring.js';
 import {
   STREAM_BASE as base,
@@ -35,7 +36,7 @@ const clientIdOf = (template: Template): string =>
 describe('KafkaInferenceStream on MSK with IAM (the default)', () => {
   // GIVEN a cluster ARN and nothing about authentication
   // WHEN the stream is built
-  const { stream, template } = synth({ clusterArn: CLUSTER_ARN, consumerGroupId: 'iris-group' });
+  const { stream, template } = synth({ source: KafkaSource.msk(CLUSTER_ARN), consumerGroupId: 'iris-group' });
 
   it('grants exactly the kafka-cluster actions on the cluster, the topics and the group', () => {
     // THEN each statement names only its own resources
@@ -140,7 +141,7 @@ describe('KafkaInferenceStream on an MSK cluster ARN known only at deploy time',
     const stack = testStack();
     const clusterArn = Fn.importValue('ClusterArn');
     // WHEN
-    const { template } = synth({ clusterArn, consumerGroupId: 'g' }, stack);
+    const { template } = synth({ source: KafkaSource.msk(clusterArn), consumerGroupId: 'g' }, stack);
     // THEN the input topic ARN is assembled from the ARN's parts
     const read = statementWithSid(template, 'KafkaReadInput');
     const rendered = JSON.stringify(read?.Resource);
@@ -153,7 +154,7 @@ describe('KafkaInferenceStream on an MSK cluster ARN known only at deploy time',
 
 describe('KafkaInferenceStream monitoring', () => {
   it('creates the six alarms and a dashboard', () => {
-    const { stream, template } = synth({ clusterArn: CLUSTER_ARN });
+    const { stream, template } = synth({ source: KafkaSource.msk(CLUSTER_ARN) });
     template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'Errors',
@@ -188,7 +189,7 @@ describe('KafkaInferenceStream monitoring', () => {
 
   it('alarms on the first record held back because the model refuses the credentials', () => {
     // GIVEN / WHEN
-    const { template } = synth({ clusterArn: CLUSTER_ARN });
+    const { template } = synth({ source: KafkaSource.msk(CLUSTER_ARN) });
     // THEN the handler's ModelUnauthorized count, in its namespace and service, alarms at 1 in 5 minutes
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: METRICS.modelUnauthorized,
@@ -206,7 +207,7 @@ describe('KafkaInferenceStream monitoring', () => {
     // GIVEN an alarm topic / WHEN built
     const stack = testStack();
     const alarmTopic = Topic.fromTopicArn(stack, 'Alarms', 'arn:aws:sns:eu-west-1:123456789012:alarms');
-    synth({ clusterArn: CLUSTER_ARN, alarmTopic }, stack);
+    synth({ source: KafkaSource.msk(CLUSTER_ARN), alarmTopic }, stack);
     // THEN one refusal in five minutes fires it, and it notifies like the others
     Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'EventsRefused',
@@ -221,7 +222,10 @@ describe('KafkaInferenceStream monitoring', () => {
       AlarmActions: ['arn:aws:sns:eu-west-1:123456789012:alarms'],
       OKActions: ['arn:aws:sns:eu-west-1:123456789012:alarms'],
     });
-    const { template } = synth({ clusterArn: CLUSTER_ARN, alarmThresholds: { eventsRefused: 3 } });
+    const { template } = synth({
+      source: KafkaSource.msk(CLUSTER_ARN),
+      alarmThresholds: { eventsRefused: 3 },
+    });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'EventsRefused', Threshold: 3 });
   });
 
@@ -248,7 +252,7 @@ describe('KafkaInferenceStream under cdk-nag', () => {
     // WHEN
     const stream = new KafkaInferenceStream(stack, 'Iris', {
       ...base,
-      clusterArn: CLUSTER_ARN,
+      source: KafkaSource.msk(CLUSTER_ARN),
       vpc,
       modelEndpoint: model,
       alarmTopic: Topic.fromTopicArn(stack, 'Alarms', 'arn:aws:sns:eu-west-1:123456789012:alarms'),
@@ -267,7 +271,7 @@ describe('KafkaInferenceStream grants for the stream’s neighbours', () => {
   it('lets a producer write the input topic and a consumer read the output topic, nothing more', () => {
     // GIVEN a stream on MSK IAM and two other functions
     const stack = testStack();
-    const stream = new KafkaInferenceStream(stack, 'Iris', { ...base, clusterArn: CLUSTER_ARN });
+    const stream = new KafkaInferenceStream(stack, 'Iris', { ...base, source: KafkaSource.msk(CLUSTER_ARN) });
     const other = (id: string) =>
       LambdaFunction.fromFunctionAttributes(stack, id, {
         functionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${id}`,
@@ -315,7 +319,7 @@ describe('KafkaInferenceStream grants for the stream’s neighbours', () => {
 describe('KafkaInferenceStream with transactional publishing on MSK IAM', () => {
   // GIVEN transactional: true
   // WHEN the stream is built
-  const { template } = synth({ clusterArn: CLUSTER_ARN, transactional: true });
+  const { template } = synth({ source: KafkaSource.msk(CLUSTER_ARN), transactional: true });
 
   it('tells the handler and lets the role use only its own transactional ids', () => {
     // THEN the environment switches transactions on and IAM covers this stream's client id's ids only
@@ -335,7 +339,7 @@ describe('KafkaInferenceStream with transactional publishing on MSK IAM', () => 
   it('gives each stream its own default client id, so no stream may use another’s transactional ids', () => {
     // GIVEN two transactional streams on one cluster, in one stack
     const stack = testStack();
-    const props = { ...base, clusterArn: CLUSTER_ARN, transactional: true };
+    const props = { ...base, source: KafkaSource.msk(CLUSTER_ARN), transactional: true };
     new KafkaInferenceStream(stack, 'Iris', props);
     new KafkaInferenceStream(stack, 'Cifar10', {
       ...props,
@@ -364,8 +368,8 @@ describe('KafkaInferenceStream with transactional publishing on MSK IAM', () => 
   });
 
   it('keeps a stream’s default client id while its construct path stays the same', () => {
-    const first = clientIdOf(synth({ clusterArn: CLUSTER_ARN }).template);
-    const again = clientIdOf(synth({ clusterArn: CLUSTER_ARN, batchSize: 10 }).template);
+    const first = clientIdOf(synth({ source: KafkaSource.msk(CLUSTER_ARN) }).template);
+    const again = clientIdOf(synth({ source: KafkaSource.msk(CLUSTER_ARN), batchSize: 10 }).template);
     expect(again).toBe(first);
   });
 
@@ -373,7 +377,10 @@ describe('KafkaInferenceStream with transactional publishing on MSK IAM', () => 
     // GIVEN an app that runs AwsSolutions at synth, and a cluster ARN known only at deploy time
     const stack = testStack();
     Validations.of(stack.node.root).addPlugins(new AwsSolutionsChecks(stack.node.root, { verbose: true }));
-    synth({ clusterArn: Fn.importValue('ClusterArn'), transactional: true, vpc: importedVpc(stack) }, stack);
+    synth(
+      { source: KafkaSource.msk(Fn.importValue('ClusterArn')), transactional: true, vpc: importedVpc(stack) },
+      stack,
+    );
     // WHEN synthesized / THEN no AwsSolutions error stops it
     expect(() => (stack.node.root as App).synth()).not.toThrow();
     expect(Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-'))).toEqual([]);
@@ -382,7 +389,7 @@ describe('KafkaInferenceStream with transactional publishing on MSK IAM', () => 
   it('grants the transactional ids of the client id it gives the handler', () => {
     // GIVEN a client id of our own / WHEN built
     const { template: own } = synth({
-      clusterArn: CLUSTER_ARN,
+      source: KafkaSource.msk(CLUSTER_ARN),
       transactional: true,
       clientId: 'iris-stream',
     });

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { StreamConfigError } from '../../../lib/errors.js';
 import { EventPollers } from '../../../lib/event-pollers.js';
 import { KafkaInferenceStream } from '../../../lib/kafka-inference-stream.js';
+import { KafkaSource } from '../../../lib/kafka-source.js';
 import type { KafkaInferenceStreamProps } from '../../../lib/props.js';
 import { CLUSTER_ARN, REPO_ROOT, STREAM_BASE, testStack } from './helpers.js';
 
@@ -30,7 +31,7 @@ interface Range {
 
 const build = (props: Partial<KafkaInferenceStreamProps>) => {
   const stack = testStack();
-  new KafkaInferenceStream(stack, 'S', { ...STREAM_BASE, clusterArn: CLUSTER_ARN, ...props });
+  new KafkaInferenceStream(stack, 'S', { ...STREAM_BASE, source: KafkaSource.msk(CLUSTER_ARN), ...props });
   return stack;
 };
 const pollers = (minimumPollers: number, maximumPollers: number) =>
@@ -93,10 +94,10 @@ describe('Lambda limits, at synth, naming the prop', () => {
       /^KafkaInferenceStream: memorySize/,
     ],
     [
-      'MAX_RECORD_BYTES (6 MB invocation payload)',
-      { environment: { MAX_RECORD_BYTES: String(payload) } },
-      { environment: { MAX_RECORD_BYTES: String(payload + 1) } },
-      /^KafkaInferenceStream: environment MAX_RECORD_BYTES/,
+      'maxRecordBytes (6 MB invocation payload)',
+      { maxRecordBytes: payload },
+      { maxRecordBytes: payload + 1 },
+      /^KafkaInferenceStream: maxRecordBytes/,
     ],
   ];
 

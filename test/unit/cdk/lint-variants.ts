@@ -4,7 +4,14 @@ import { Duration, Fn, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { SecurityGroup, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { Code, Function as LambdaFunction, Runtime, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import {
+  Code,
+  EventSourceMappingLogLevel,
+  Function as LambdaFunction,
+  MetricType,
+  Runtime,
+  StartingPosition,
+} from 'aws-cdk-lib/aws-lambda';
 import { Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -13,6 +20,7 @@ import { buildApp } from '../../../lib/app.js';
 import { KafkaAuthentication } from '../../../lib/authentication.js';
 import { ignoreL2FunctionRoleDependsOn } from '../../../lib/cfn-lint.js';
 import { EventPollers } from '../../../lib/event-pollers.js';
+import { KafkaSource } from '../../../lib/kafka-source.js';
 import { OnFailureDestination } from '../../../lib/on-failure.js';
 import { CLUSTER_ARN, REPO_ROOT, synthStream, testApp, testStack } from './helpers.js';
 
@@ -93,6 +101,10 @@ export const APP_TARGETS: LintTarget[] = [
     }),
   },
   {
+    name: 'app-self-managed-root-ca-vpc',
+    template: appTemplate({ manifest: SEED, kafkaRootCaSecretArn: SECRET_ARN, ...VPC_CONTEXT }),
+  },
+  {
     name: 'app-self-managed-mtls-vpc',
     template: appTemplate({
       manifest: SEED,
@@ -106,11 +118,14 @@ export const APP_TARGETS: LintTarget[] = [
 
 /** KafkaInferenceStream's variants: each source, authentication, endpoint kind and option group. */
 export const CONSTRUCT_TARGETS: LintTarget[] = [
-  { name: 'stream-msk-iam-defaults', template: streamTemplate(() => ({ clusterArn: CLUSTER_ARN })) },
+  {
+    name: 'stream-msk-iam-defaults',
+    template: streamTemplate(() => ({ source: KafkaSource.msk(CLUSTER_ARN) })),
+  },
   {
     name: 'stream-msk-iam-transactional-kafka-dlq-provisioned',
     template: streamTemplate((stack) => ({
-      clusterArn: CLUSTER_ARN,
+      source: KafkaSource.msk(CLUSTER_ARN),
       vpc: importedVpc(stack),
       transactional: true,
       onFailure: OnFailureDestination.kafkaTopic('iris-input-dlq'),
@@ -126,12 +141,15 @@ export const CONSTRUCT_TARGETS: LintTarget[] = [
   },
   {
     name: 'stream-msk-iam-cluster-arn-token',
-    template: streamTemplate(() => ({ clusterArn: Fn.importValue('ClusterArn'), consumerGroupId: 'g' })),
+    template: streamTemplate(() => ({
+      source: KafkaSource.msk(Fn.importValue('ClusterArn')),
+      consumerGroupId: 'g',
+    })),
   },
   {
     name: 'stream-msk-scram-new-vpc',
     template: streamTemplate((stack) => ({
-      clusterArn: CLUSTER_ARN,
+      source: KafkaSource.msk(CLUSTER_ARN),
       vpc: newVpc(stack),
       // MSK takes SCRAM secrets under a customer managed key only.
       authentication: KafkaAuthentication.scram(
@@ -144,7 +162,7 @@ export const CONSTRUCT_TARGETS: LintTarget[] = [
   {
     name: 'stream-msk-mtls',
     template: streamTemplate((stack) => ({
-      clusterArn: CLUSTER_ARN,
+      source: KafkaSource.msk(CLUSTER_ARN),
       vpc: importedVpc(stack),
       authentication: KafkaAuthentication.mtls(new Secret(stack, 'Certificate')),
     })),
@@ -152,7 +170,7 @@ export const CONSTRUCT_TARGETS: LintTarget[] = [
   {
     name: 'stream-msk-no-auth',
     template: streamTemplate((stack) => ({
-      clusterArn: CLUSTER_ARN,
+      source: KafkaSource.msk(CLUSTER_ARN),
       vpc: importedVpc(stack),
       authentication: KafkaAuthentication.none(),
       tls: false,
@@ -161,7 +179,7 @@ export const CONSTRUCT_TARGETS: LintTarget[] = [
   {
     name: 'stream-self-managed-scram-vpc-sqs-dlq',
     template: streamTemplate((stack) => ({
-      bootstrapServers: ['b-1.example.com:9096', 'b-2.example.com:9096'],
+      source: KafkaSource.selfManaged({ bootstrapServers: ['b-1.example.com:9096', 'b-2.example.com:9096'] }),
       vpc: newVpc(stack),
       authentication: KafkaAuthentication.scram(new Secret(stack, 'Credentials'), { mechanism: 'sha-256' }),
       onFailure: OnFailureDestination.sqsQueue(new Queue(stack, 'Dlq', { enforceSSL: true })),
@@ -172,7 +190,7 @@ export const CONSTRUCT_TARGETS: LintTarget[] = [
     template: streamTemplate((stack) => {
       const vpc = importedVpc(stack);
       return {
-        bootstrapServers: ['b-1.example.com:9094'],
+        source: KafkaSource.selfManaged({ bootstrapServers: ['b-1.example.com:9094'] }),
         vpc,
         securityGroups: [new SecurityGroup(stack, 'Brokers', { vpc })],
         authentication: KafkaAuthentication.mtls(new Secret(stack, 'Certificate')),
@@ -189,7 +207,7 @@ export const CONSTRUCT_TARGETS: LintTarget[] = [
   {
     name: 'stream-self-managed-grpc-seldon-polling-options',
     template: streamTemplate((stack) => ({
-      bootstrapServers: ['kafka.example.com:9092'],
+      source: KafkaSource.selfManaged({ bootstrapServers: ['kafka.example.com:9092'] }),
       vpc: importedVpc(stack),
       modelEndpoint: 'grpc://seldon.example.com:5000',
       transport: 'grpc',
@@ -208,6 +226,33 @@ export const CONSTRUCT_TARGETS: LintTarget[] = [
     })),
   },
   {
+    name: 'stream-self-managed-root-ca-metrics-logging-filter-key-tuning',
+    template: streamTemplate((stack) => ({
+      source: KafkaSource.selfManaged({
+        bootstrapServers: ['b-1.kafka.internal:9096', 'b-2.kafka.internal:9096'],
+        rootCaCertificate: new Secret(stack, 'RootCa', {
+          encryptionKey: new Key(stack, 'RootCaKey', { enableKeyRotation: true }),
+        }),
+      }),
+      authentication: KafkaAuthentication.scram(new Secret(stack, 'Credentials')),
+      vpc: importedVpc(stack),
+      metricsConfig: { metrics: [MetricType.EVENT_COUNT, MetricType.ERROR_COUNT, MetricType.KAFKA_METRICS] },
+      logLevel: EventSourceMappingLogLevel.WARN,
+      filters: [{ pattern: '{"value":{"model":["iris"]}}' }],
+      filterEncryption: new Key(stack, 'FilterKey', { enableKeyRotation: true }),
+      retryAttempts: 5,
+      onFailure: OnFailureDestination.kafkaTopic('iris-input-dlq'),
+      alarmThresholds: { droppedEvents: 3 },
+      modelTimeout: Duration.seconds(4),
+      modelConcurrency: 8,
+      coalesceMaxRecords: 16,
+      maxRecordBytes: 500_000,
+      safetyMargin: Duration.seconds(5),
+      retryBaseDelay: Duration.millis(50),
+      retryMaxDelay: Duration.seconds(2),
+    })),
+  },
+  {
     name: 'stream-lambda-model-function',
     template: streamTemplate((stack) => {
       const model = new LambdaFunction(stack, 'Model', {
@@ -217,12 +262,15 @@ export const CONSTRUCT_TARGETS: LintTarget[] = [
       });
       // The fixture's own L2 Function draws the same W3005 as the stream's.
       ignoreL2FunctionRoleDependsOn(model);
-      return { clusterArn: CLUSTER_ARN, modelEndpoint: model };
+      return { source: KafkaSource.msk(CLUSTER_ARN), modelEndpoint: model };
     }),
   },
   {
     name: 'stream-lambda-model-name',
-    template: streamTemplate(() => ({ clusterArn: CLUSTER_ARN, modelEndpoint: 'lambda:iris-model' })),
+    template: streamTemplate(() => ({
+      source: KafkaSource.msk(CLUSTER_ARN),
+      modelEndpoint: 'lambda:iris-model',
+    })),
   },
 ];
 
@@ -233,7 +281,7 @@ export const CONSTRUCT_TARGETS: LintTarget[] = [
 export const CANARY_TARGET: LintTarget = {
   name: 'canary-stream-without-ignores',
   template: () => {
-    const template = streamTemplate(() => ({ clusterArn: CLUSTER_ARN }))() as {
+    const template = streamTemplate(() => ({ source: KafkaSource.msk(CLUSTER_ARN) }))() as {
       Resources: Record<string, { Metadata?: Record<string, unknown> }>;
     };
     for (const resource of Object.values(template.Resources)) delete resource.Metadata?.['cfn-lint'];

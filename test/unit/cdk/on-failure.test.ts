@@ -5,12 +5,13 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { KafkaInferenceStream } from '../../../lib/kafka-inference-stream.js';
+import { KafkaSource } from '../../../lib/kafka-source.js';
 import { OnFailureDestination } from '../../../lib/on-failure.js';
 import type { KafkaInferenceStreamProps } from '../../../lib/props.js';
 import { CLUSTER_ARN, Match, policyStatements, statementWithSid, testStack, topicArn } from './helpers.js';
 
 const props: KafkaInferenceStreamProps = {
-  clusterArn: CLUSTER_ARN,
+  source: KafkaSource.msk(CLUSTER_ARN),
   inputTopic: 'iris-input',
   outputTopic: 'iris-output',
   modelEndpoint: 'http://model.internal:8080',

@@ -6,6 +6,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
 import { KafkaAuthentication } from '../../../lib/authentication.js';
+import { KafkaSource } from '../../../lib/kafka-source.js';
 import {
   CLUSTER_ARN,
   importedVpc,
@@ -87,7 +88,7 @@ describe('the Kafka secret under a customer managed key', () => {
     // WHEN
     const { template } = synthStream(
       {
-        clusterArn: CLUSTER_ARN,
+        source: KafkaSource.msk(CLUSTER_ARN),
         vpc: importedVpc(stack),
         authentication: KafkaAuthentication.scram(secret, { encryptionKey }),
       },
@@ -124,7 +125,10 @@ describe('the Kafka secret under a customer managed key', () => {
     });
     // WHEN
     const { template } = synthStream(
-      { bootstrapServers: ['b-1.example.com:9096'], authentication: KafkaAuthentication.scram(secret) },
+      {
+        source: KafkaSource.selfManaged({ bootstrapServers: ['b-1.example.com:9096'] }),
+        authentication: KafkaAuthentication.scram(secret),
+      },
       stack,
     );
     const decrypt = statementWithSid(template, 'DecryptKafkaSecret') ?? {};
@@ -151,7 +155,11 @@ describe('the Kafka secret under a customer managed key', () => {
     });
     // WHEN
     const { template } = synthStream(
-      { clusterArn: CLUSTER_ARN, vpc: importedVpc(stack), authentication: KafkaAuthentication.mtls(secret) },
+      {
+        source: KafkaSource.msk(CLUSTER_ARN),
+        vpc: importedVpc(stack),
+        authentication: KafkaAuthentication.mtls(secret),
+      },
       stack,
     );
     // THEN
@@ -173,7 +181,7 @@ describe('the Kafka secret under a customer managed key', () => {
     // WHEN
     const { template } = synthStream(
       {
-        clusterArn: CLUSTER_ARN,
+        source: KafkaSource.msk(CLUSTER_ARN),
         vpc: importedVpc(stack),
         authentication: KafkaAuthentication.scram(secret, { encryptionKey }),
       },
@@ -190,7 +198,11 @@ describe('the Kafka secret under a customer managed key', () => {
     const secret = new Secret(stack, 'Credentials', { encryptionKey });
     // WHEN
     const { template } = synthStream(
-      { clusterArn: CLUSTER_ARN, vpc: importedVpc(stack), authentication: KafkaAuthentication.scram(secret) },
+      {
+        source: KafkaSource.msk(CLUSTER_ARN),
+        vpc: importedVpc(stack),
+        authentication: KafkaAuthentication.scram(secret),
+      },
       stack,
     );
     // THEN the role's statement names the key; the key policy does not name the role
@@ -210,7 +222,10 @@ describe('MSK SCRAM and the secret’s key', () => {
     const stack = testStack();
     expect(() =>
       synthStream(
-        { clusterArn: CLUSTER_ARN, authentication: KafkaAuthentication.scram(new Secret(stack, 'S')) },
+        {
+          source: KafkaSource.msk(CLUSTER_ARN),
+          authentication: KafkaAuthentication.scram(new Secret(stack, 'S')),
+        },
         stack,
       ),
     ).toThrow(/authentication the SCRAM secret is created with the default aws\/secretsmanager key/);
@@ -221,7 +236,11 @@ describe('MSK SCRAM and the secret’s key', () => {
     const stack = testStack();
     const secret = Secret.fromSecretCompleteArn(stack, 'S', SECRET_ARN);
     const { template } = synthStream(
-      { clusterArn: CLUSTER_ARN, vpc: importedVpc(stack), authentication: KafkaAuthentication.scram(secret) },
+      {
+        source: KafkaSource.msk(CLUSTER_ARN),
+        vpc: importedVpc(stack),
+        authentication: KafkaAuthentication.scram(secret),
+      },
       stack,
     );
     // THEN
@@ -238,7 +257,10 @@ describe('MSK SCRAM and the secret’s key', () => {
     const stack = testStack();
     const secret = Secret.fromSecretCompleteArn(stack, 'S', SECRET_ARN);
     synthStream(
-      { bootstrapServers: ['b-1.example.com:9096'], authentication: KafkaAuthentication.scram(secret) },
+      {
+        source: KafkaSource.selfManaged({ bootstrapServers: ['b-1.example.com:9096'] }),
+        authentication: KafkaAuthentication.scram(secret),
+      },
       stack,
     );
     Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('customer managed KMS key'));

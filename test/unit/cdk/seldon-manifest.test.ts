@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { ManifestError } from '../../../lib/errors.js';
-import { parseSeldonDeployment } from '../../../lib/seldon-manifest.js';
+import { COALESCE_ANNOTATION, parseSeldonDeployment } from '../../../lib/seldon-manifest.js';
 import { REPO_ROOT } from './helpers.js';
 
 const SEED = readFileSync(join(REPO_ROOT, 'examples', 'tfserving-cifar10.yaml'), 'utf8');
@@ -69,10 +69,12 @@ describe('parseSeldonDeployment', () => {
         { name: 'MODEL_ENDPOINT', value: 'https://tfserving.example.com' },
         { name: 'KAFKA_BROKER', value: 'a:9092, b:9092' },
       );
-      sdep.spec.predictors.push({
-        ...structuredClone(first),
-        name: 'canary',
-      } as Sdep['spec']['predictors'][number]);
+      const canary = structuredClone(first) as Sdep['spec']['predictors'][number];
+      canary.name = 'canary';
+      canary.svcOrchSpec.env = canary.svcOrchSpec.env.map((e) =>
+        e.name === 'KAFKA_INPUT_TOPIC' ? { ...e, value: 'cifar10-canary-input' } : e,
+      );
+      sdep.spec.predictors.push(canary);
     });
     const streams = parseSeldonDeployment(text);
     expect(streams.map((s) => s.name)).toEqual(['tfserving-cifar10-model', 'tfserving-cifar10-canary']);
@@ -95,6 +97,125 @@ describe('parseSeldonDeployment', () => {
       };
     });
     expect(parseSeldonDeployment(text)[0]?.modelEndpoint).toBe('grpc://tfserving:8500');
+  });
+
+  it('takes the coalescing annotation, the same for every predictor', () => {
+    // GIVEN the seed annotated for packs of 16 / WHEN parsed
+    const text = seedWith((sdep) => {
+      (sdep as unknown as { metadata: Record<string, unknown> }).metadata.annotations = {
+        [COALESCE_ANNOTATION]: '16',
+      };
+    });
+    // THEN
+    expect(COALESCE_ANNOTATION).toBe('msk-inference/coalesce-max-records');
+    expect(parseSeldonDeployment(text)[0]?.coalesceMaxRecords).toBe(16);
+    expect(parseSeldonDeployment(SEED)[0]).not.toHaveProperty('coalesceMaxRecords');
+  });
+
+  it('reads several SeldonDeployments of one file, each graph on its own input topic', () => {
+    // GIVEN two documents, the second a copy of the seed on other topics
+    const other = seedWith((sdep) => {
+      (sdep as unknown as { metadata: { name: string } }).metadata.name = 'cifar10-b';
+      sdep.spec.predictors[0]!.svcOrchSpec.env = sdep.spec.predictors[0]!.svcOrchSpec.env.map((e) =>
+        e.name.endsWith('_TOPIC') ? { ...e, value: `b-${e.value}` } : e,
+      );
+    });
+    // WHEN parsed
+    const streams = parseSeldonDeployment(`${SEED}\n---\n${other}`);
+    // THEN one stream per predictor of each
+    expect(streams.map((s) => [s.name, s.inputTopic])).toEqual([
+      ['tfserving-cifar10-model', 'cifar10-rest-input'],
+      ['cifar10-b-model', 'b-cifar10-rest-input'],
+    ]);
+  });
+
+  describe('rejects a manifest that cannot deploy, naming the field', () => {
+    const setEnv = (sdep: Sdep, i: number, name: string, value: string) => {
+      const env = sdep.spec.predictors[i]!.svcOrchSpec.env.filter((e) => e.name !== name);
+      sdep.spec.predictors[i]!.svcOrchSpec.env = [...env, { name, value }];
+    };
+
+    it('two graphs (predictors) reading one input topic of one cluster', () => {
+      // GIVEN a second predictor on the seed's input topic, writing elsewhere
+      const text = seedWith((sdep) => {
+        const twin = structuredClone(sdep.spec.predictors[0]!);
+        twin.name = 'twin';
+        sdep.spec.predictors.push(twin);
+        setEnv(sdep, 1, 'KAFKA_OUTPUT_TOPIC', 'cifar10-twin-output');
+      });
+      // WHEN / THEN
+      expect(findingsOf(text)).toEqual([
+        "spec.predictors[1].svcOrchSpec.env: KAFKA_INPUT_TOPIC 'cifar10-rest-input' is also read by " +
+          'tfserving-cifar10-model (spec.predictors[0].svcOrchSpec.env): two graphs would each answer every ' +
+          'record; give each graph its own input topic',
+      ]);
+    });
+
+    it('two SeldonDeployment documents whose graphs read one input topic, each field under its document', () => {
+      // GIVEN the seed twice under two names, an empty document between them
+      const other = seedWith((sdep) => {
+        (sdep as unknown as { metadata: { name: string } }).metadata.name = 'cifar10-b';
+      });
+      // WHEN / THEN
+      expect(findingsOf(`${SEED}\n---\n---\n${other}`)).toEqual([
+        "documents[2].spec.predictors[0].svcOrchSpec.env: KAFKA_INPUT_TOPIC 'cifar10-rest-input' is also " +
+          'read by tfserving-cifar10-model (documents[0].spec.predictors[0].svcOrchSpec.env): two graphs would ' +
+          'each answer every record; give each graph its own input topic',
+      ]);
+    });
+
+    it('accepts one input topic name on two different clusters', () => {
+      const text = seedWith((sdep) => {
+        const twin = structuredClone(sdep.spec.predictors[0]!);
+        twin.name = 'twin';
+        sdep.spec.predictors.push(twin);
+        setEnv(sdep, 1, 'KAFKA_BROKER', '10.12.10.17:9094');
+      });
+      expect(parseSeldonDeployment(text)).toHaveLength(2);
+    });
+
+    it.each([
+      [
+        'an output topic that is the input topic (a loop)',
+        { KAFKA_OUTPUT_TOPIC: 'cifar10-rest-input' },
+        "KAFKA_OUTPUT_TOPIC is the input topic 'cifar10-rest-input': every prediction would come back as a request (a loop)",
+      ],
+      [
+        'an error topic that is the output topic',
+        { KAFKA_ERROR_TOPIC: 'cifar10-rest-output' },
+        "KAFKA_ERROR_TOPIC is the output topic 'cifar10-rest-output': consumers would read error records as predictions",
+      ],
+      [
+        'an output topic that is the default error topic',
+        { KAFKA_OUTPUT_TOPIC: 'cifar10-rest-input-errors' },
+        "KAFKA_ERROR_TOPIC (unset, so 'cifar10-rest-input-errors') is the output topic 'cifar10-rest-input-errors': " +
+          'consumers would read error records as predictions',
+      ],
+      [
+        'a topic name Kafka refuses',
+        { KAFKA_OUTPUT_TOPIC: 'cifar10 output' },
+        "KAFKA_OUTPUT_TOPIC 'cifar10 output' is not a Kafka topic name (letters, digits, '.', '_', '-'; 1-249 chars)",
+      ],
+    ])('%s', (_name, vars, message) => {
+      const text = seedWith((sdep) => {
+        for (const [name, value] of Object.entries(vars)) setEnv(sdep, 0, name, value);
+      });
+      expect(findingsOf(text)).toEqual([`spec.predictors[0].svcOrchSpec.env: ${message}`]);
+    });
+
+    it.each([
+      ['not a number', 'many', 'rest', "'many' is not an integer from 1 to 10000"],
+      ['over the handler range', '10001', 'rest', "'10001' is not an integer from 1 to 10000"],
+      ['over gRPC', '8', 'grpc', 'packs JSON requests: it needs spec.transport rest'],
+    ])('a coalescing annotation %s', (_name, value, transport, message) => {
+      const text = seedWith((sdep) => {
+        sdep.spec.transport = transport === 'grpc' ? 'grpc' : 'rest';
+        (sdep as unknown as { metadata: Record<string, unknown> }).metadata.annotations = {
+          [COALESCE_ANNOTATION]: value,
+        };
+      });
+      expect(findingsOf(text)).toEqual([`metadata.annotations["${COALESCE_ANNOTATION}"]: ${message}`]);
+    });
   });
 
   describe('rejects, naming the field, like the admission webhook', () => {

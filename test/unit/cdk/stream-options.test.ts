@@ -6,6 +6,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
 import { KafkaAuthentication } from '../../../lib/authentication.js';
 import { EventPollers } from '../../../lib/event-pollers.js';
+import { KafkaSource } from '../../../lib/kafka-source.js';
 import {
   CLUSTER_ARN,
   Match,
@@ -24,7 +25,9 @@ describe('KafkaInferenceStream on self-managed Kafka', () => {
     // WHEN
     const { template } = synth(
       {
-        bootstrapServers: ['b-1.kafka.internal:9096', 'b-2.kafka.internal:9096'],
+        source: KafkaSource.selfManaged({
+          bootstrapServers: ['b-1.kafka.internal:9096', 'b-2.kafka.internal:9096'],
+        }),
         authentication: KafkaAuthentication.scram(secret, { mechanism: 'sha-256' }),
         vpc,
       },
@@ -70,7 +73,10 @@ describe('KafkaInferenceStream on self-managed Kafka', () => {
     );
     // WHEN
     const { template } = synth(
-      { bootstrapServers: ['kafka.example.com:9094'], authentication: KafkaAuthentication.mtls(cert) },
+      {
+        source: KafkaSource.selfManaged({ bootstrapServers: ['kafka.example.com:9094'] }),
+        authentication: KafkaAuthentication.mtls(cert),
+      },
       stack,
     );
     // THEN
@@ -91,7 +97,7 @@ describe('KafkaInferenceStream on self-managed Kafka', () => {
     const stack = testStack();
     const cert = new Secret(stack, 'Cert');
     const { template } = synth(
-      { clusterArn: CLUSTER_ARN, authentication: KafkaAuthentication.mtls(cert) },
+      { source: KafkaSource.msk(CLUSTER_ARN), authentication: KafkaAuthentication.mtls(cert) },
       stack,
     );
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
@@ -105,7 +111,7 @@ describe('KafkaInferenceStream on self-managed Kafka', () => {
 describe('KafkaInferenceStream polling options', () => {
   it('sets provisioned pollers', () => {
     const { template } = synth({
-      clusterArn: CLUSTER_ARN,
+      source: KafkaSource.msk(CLUSTER_ARN),
       pollers: EventPollers.provisioned({ minimumPollers: 2, maximumPollers: 20 }),
     });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
@@ -119,7 +125,7 @@ describe('KafkaInferenceStream polling options', () => {
 
   it('on demand: no poller config, and partial batch responses off on both sides', () => {
     // GIVEN the explicit opt-out / WHEN built
-    const { template } = synth({ clusterArn: CLUSTER_ARN, pollers: EventPollers.onDemand() });
+    const { template } = synth({ source: KafkaSource.msk(CLUSTER_ARN), pollers: EventPollers.onDemand() });
     // THEN the mapping gets no ProvisionedPollerConfig nor ReportBatchItemFailures, and the handler
     // (REPORT_BATCH_ITEM_FAILURES=false) fails the batch for a whole-batch retry instead
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
@@ -133,7 +139,7 @@ describe('KafkaInferenceStream polling options', () => {
 
   it('starts AT_TIMESTAMP from the given time', () => {
     const { template } = synth({
-      clusterArn: CLUSTER_ARN,
+      source: KafkaSource.msk(CLUSTER_ARN),
       startingPosition: StartingPosition.AT_TIMESTAMP,
       startingPositionTimestamp: 1_767_225_600,
     });
@@ -145,7 +151,7 @@ describe('KafkaInferenceStream polling options', () => {
 
   it('passes batch size, window, filters, retries and record age; partial batch responses can be turned off', () => {
     const { template } = synth({
-      clusterArn: CLUSTER_ARN,
+      source: KafkaSource.msk(CLUSTER_ARN),
       batchSize: 500,
       maxBatchingWindow: Duration.seconds(2),
       filters: [{ pattern: '{"value":{"model":["iris"]}}' }],
@@ -179,7 +185,7 @@ describe('KafkaInferenceStream with a Lambda-hosted model', () => {
       code: Code.fromInline('def handler(event, context):\n    return event'),
     });
     // WHEN it is the endpoint
-    const { template } = synth({ clusterArn: CLUSTER_ARN, modelEndpoint: model }, stack);
+    const { template } = synth({ source: KafkaSource.msk(CLUSTER_ARN), modelEndpoint: model }, stack);
     // THEN lambda:InvokeFunction is granted on exactly that ARN (no :* qualifiers)
     const invoke = policyStatements(template).filter((s) =>
       [s.Action].flat().includes('lambda:InvokeFunction'),
@@ -204,7 +210,7 @@ describe('KafkaInferenceStream with a Lambda-hosted model', () => {
   });
 
   it('accepts lambda:<name> and grants on the ARN it names', () => {
-    const { template } = synth({ clusterArn: CLUSTER_ARN, modelEndpoint: 'lambda:iris-model' });
+    const { template } = synth({ source: KafkaSource.msk(CLUSTER_ARN), modelEndpoint: 'lambda:iris-model' });
     const invoke = statementWithSid(template, 'InvokeModel');
     expect(JSON.stringify(invoke?.Resource)).toContain(':function:iris-model');
   });

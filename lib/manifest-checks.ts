@@ -1,0 +1,112 @@
+import { RANGES, TOPIC_NAME, TOPIC_NAME_RULE, topicsClash } from '../functions/stream-inference/contract.js';
+import type { ManifestFinding } from './errors.js';
+import type { Transport } from './props.js';
+import type { SeldonStreamSpec } from './seldon-manifest.js';
+
+/**
+ * The annotation of a SeldonDeployment (`metadata.annotations`) that sets its streams'
+ * `coalesceMaxRecords`: records of one partition packed into one model call (REST only).
+ */
+export const COALESCE_ANNOTATION = 'msk-inference/coalesce-max-records';
+
+export type Obj = Record<string, unknown>;
+export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The three topics of a predictor, the error topic defaulted to `<input>-errors` when unset. */
+export interface PredictorTopics {
+  readonly input: string;
+  readonly output: string;
+  readonly error: string;
+  /** Whether `KAFKA_ERROR_TOPIC` was set, or `error` is the default. */
+  readonly errorSet: boolean;
+}
+
+/**
+ * Topic names Kafka takes, and no loop or mix-up between them (the handler's own rule,
+ * contract.ts `topicsClash`), each finding naming the variable at `envPath`.
+ *
+ * @returns whether the topics fit
+ */
+export const topicsFit = (topics: PredictorTopics, envPath: string, findings: ManifestFinding[]): boolean => {
+  const before = findings.length;
+  const named = [
+    ['KAFKA_INPUT_TOPIC', topics.input],
+    ['KAFKA_OUTPUT_TOPIC', topics.output],
+    ['KAFKA_ERROR_TOPIC', topics.error],
+  ] as const;
+  for (const [name, topic] of named) {
+    if (!TOPIC_NAME.test(topic)) {
+      findings.push({
+        field: envPath,
+        message: `${name} '${topic}' is not a Kafka topic name (${TOPIC_NAME_RULE})`,
+      });
+    }
+  }
+  if (findings.length > before) return false;
+  const clash = topicsClash(topics);
+  if (clash === undefined) return true;
+  const name = clash.topic === 'output' ? 'KAFKA_OUTPUT_TOPIC' : 'KAFKA_ERROR_TOPIC';
+  const unset = clash.topic === 'error' && !topics.errorSet ? ` (unset, so '${topics.error}')` : '';
+  findings.push({ field: envPath, message: `${name}${unset} ${clash.problem}` });
+  return false;
+};
+
+/**
+ * The deployment's {@link COALESCE_ANNOTATION}: an integer in the handler's range, above 1 for
+ * REST only.
+ */
+export const coalesceAnnotation = (
+  metadata: Obj,
+  transport: Transport,
+  at: string,
+  findings: ManifestFinding[],
+): number | undefined => {
+  const annotations = isObj(metadata.annotations) ? metadata.annotations : {};
+  const raw = annotations[COALESCE_ANNOTATION];
+  if (raw === undefined) return undefined;
+  const field = `${at}metadata.annotations["${COALESCE_ANNOTATION}"]`;
+  const n = typeof raw === 'string' || typeof raw === 'number' ? Number(raw) : Number.NaN;
+  const { min, max } = RANGES.coalesceMaxRecords;
+  if (!Number.isInteger(n) || n < min || n > max) {
+    findings.push({ field, message: `'${String(raw)}' is not an integer from ${min} to ${max}` });
+    return undefined;
+  }
+  if (n > 1 && transport !== 'rest') {
+    findings.push({ field, message: 'packs JSON requests: it needs spec.transport rest' });
+    return undefined;
+  }
+  return n;
+};
+
+/** A stream and the field of the variables it came from, for findings about several streams. */
+export interface PlacedStream {
+  readonly stream: SeldonStreamSpec;
+  readonly envPath: string;
+}
+
+/**
+ * One graph per input topic. In Seldon each predictor is a graph, and with `serverType: kafka` each
+ * consumes its input topic in a consumer group of its own (`<predictor>.<deployment>.<namespace>`,
+ * executor/api/kafka/server.go): two predictors on one topic of one cluster would each answer
+ * every record, and `traffic` splits nothing. So it is here, one mapping and group per predictor.
+ *
+ * @see https://github.com/SeldonIO/seldon-core/blob/master/executor/api/kafka/server.go
+ */
+export const oneGraphPerInput = (placed: readonly PlacedStream[], findings: ManifestFinding[]): void => {
+  const readers = new Map<string, PlacedStream>();
+  for (const p of placed) {
+    const { inputTopic, bootstrapServers } = p.stream;
+    const key = `${[...bootstrapServers].sort().join(',')}/${inputTopic}`;
+    const first = readers.get(key);
+    if (first === undefined) {
+      readers.set(key, p);
+      continue;
+    }
+    findings.push({
+      field: p.envPath,
+      message:
+        `KAFKA_INPUT_TOPIC '${inputTopic}' is also read by ${first.stream.name} (${first.envPath}): ` +
+        'two graphs would each answer every record; give each graph its own input topic',
+    });
+  }
+};
