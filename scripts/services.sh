@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Starts or stops every local service the tests and `npm start` use (README.md, "Local services").
 # Each service script is idempotent: `up` reuses a running service and a cached download.
+#
+#   scripts/services.sh up [--no-tools]   the broker and the model servers, then the tool venvs (cfn-lint,
+#                                         moto) unless --no-tools (`npm start` needs only the services)
+#   scripts/services.sh down | status
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cmd="${1:-up}"
@@ -16,6 +20,7 @@ case "$cmd" in
     need python3 "Python 3.11 runs the model servers"
     bash "$here/services/kafka.sh" up
     bash "$here/services/models.sh" up
+    [[ "${2:-}" != --no-tools ]] || exit 0
     # Not services: the CloudFormation linter the unit tests run and the moto server the deploy:local
     # integration test starts, installed here so that CI's setup has them.
     bash "$here/setup/cfn-lint.sh"
@@ -30,7 +35,7 @@ case "$cmd" in
     bash "$here/services/models.sh" status || true
     ;;
   *)
-    echo "usage: services.sh up|down|status" >&2
+    echo "usage: services.sh up [--no-tools]|down|status" >&2
     exit 2
     ;;
 esac

@@ -6,7 +6,8 @@
 #   scripts/services/kafka.sh status   print up/down (exit 0 when up, 1 when down)
 #
 # Everything lives under the ignored folder .cache/kafka/: lib/ (jars from Maven Central), data/ (KRaft
-# log dir, kept across restarts), logs/server.log (broker log), kafka.pid, server.properties.
+# log dir, kept across restarts), logs/server.log (broker log), logs/maven.log (the fetch), kafka.pid,
+# server.properties.
 # Environment: KAFKA_VERSION (default 4.1.1), KAFKA_HEAP_OPTS (default -Xms256m -Xmx1g),
 # KAFKA_READY_TIMEOUT seconds (default 90).
 set -euo pipefail
@@ -30,11 +31,8 @@ pid_file="$cache/kafka.pid"
 props="$cache/server.properties"
 marker="$lib/.fetched-kafka_2.13-$KAFKA_VERSION"
 
-say() { echo "kafka: $*"; }
-die() {
-  echo "kafka: $*" >&2
-  exit 1
-}
+label=kafka
+source "$root/scripts/setup/progress.sh"
 
 need() {
   command -v "$1" >/dev/null 2>&1 || {
@@ -93,6 +91,7 @@ print_log_tail() {
 verify_jars() {
   local dir="$1" list="$conf_dir/jars-$KAFKA_VERSION.sha256"
   if [[ ! -f "$list" ]]; then
+    step_end "done, not checked"
     say "no scripts/services/kafka/jars-$KAFKA_VERSION.sha256: jars not checked against pinned checksums"
     return 0
   fi
@@ -107,24 +106,27 @@ fetch() {
     return 0
   fi
   need mvn "Maven fetches Apache Kafka from Maven Central"
-  say "fetching Apache Kafka $KAFKA_VERSION and its runtime dependencies from Maven Central into $lib"
-  local started=$SECONDS tmp="$cache/lib.tmp"
+  local tmp="$cache/lib.tmp" log="$logs/maven.log"
   rm -rf "$tmp"
-  mkdir -p "$tmp"
+  mkdir -p "$tmp" "$logs"
+  step_begin "fetching Apache Kafka $KAFKA_VERSION and its dependencies from Maven Central"
   # -C (--strict-checksums): a jar or pom whose .sha1 from Maven Central does not match fails the fetch
-  # instead of being used with a warning.
-  if ! mvn -C -q -B -Dstyle.color=never -f "$conf_dir/pom.xml" \
+  # instead of being used with a warning. Maven's output goes to the log: even in batch mode without
+  # colour it writes colour resets to a terminal.
+  if ! mvn -C -B -Dstyle.color=never -f "$conf_dir/pom.xml" \
     -Dkafka.version="$KAFKA_VERSION" \
-    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp"; then
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp" >"$log" 2>&1; then
     rm -rf "$tmp"
-    die "Maven could not fetch org.apache.kafka:kafka_2.13:$KAFKA_VERSION (network to Maven Central?)"
+    step_end failed
+    grep -E '^\[(ERROR|WARNING)\]' "$log" | tail -n 20 >&2 || true
+    die "Maven could not fetch org.apache.kafka:kafka_2.13:$KAFKA_VERSION (network to Maven Central?); the whole log is $(shown_path "$log")"
   fi
   compgen -G "$tmp/kafka_2.13-$KAFKA_VERSION.jar" >/dev/null || die "kafka_2.13-$KAFKA_VERSION.jar missing after fetch"
   verify_jars "$tmp"
   touch "$tmp/.fetched-kafka_2.13-$KAFKA_VERSION"
   rm -rf "$lib"
   mv "$tmp" "$lib"
-  say "fetched $(find "$lib" -name '*.jar' | wc -l) jars in $((SECONDS - started)) s"
+  step_end "done, $(find "$lib" -name '*.jar' | wc -l) jars"
 }
 
 write_config() {
@@ -146,11 +148,13 @@ format_storage() {
   local cluster_id
   cluster_id="$(java_cp kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1 | tr -d '[:space:]')"
   [[ -n "$cluster_id" ]] || die "could not create a cluster id (kafka.tools.StorageTool random-uuid)"
-  say "formatting KRaft log dir $data (cluster id $cluster_id)"
+  step_begin "formatting the KRaft log dir $(shown_path "$data") (cluster id $cluster_id)"
   java_cp kafka.tools.StorageTool format -t "$cluster_id" -c "$props" >"$logs/format.log" 2>&1 || {
+    step_end failed
     cat "$logs/format.log" >&2
     die "formatting $data failed"
   }
+  step_end
 }
 
 up() {
@@ -185,8 +189,7 @@ up() {
 
     # A fresh server.log per start, so "Kafka Server started" above always means this start.
     if [[ -f "$logs/server.log" ]]; then mv -f "$logs/server.log" "$logs/server.log.prev"; fi
-    local started=$SECONDS
-    say "starting broker (Kafka $KAFKA_VERSION, log $logs/server.log)"
+    step_begin "starting the broker (Kafka $KAFKA_VERSION, log $(shown_path "$logs/server.log"))"
     # shellcheck disable=SC2086 # KAFKA_HEAP_OPTS is a list of JVM flags
     nohup java $KAFKA_HEAP_OPTS -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
       -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true \
@@ -195,24 +198,25 @@ up() {
     pid=$!
     echo "$pid" >"$pid_file"
   else
-    say "broker process $pid is starting; waiting for it to answer"
-    local started=$SECONDS
+    step_begin "broker process $pid is starting; waiting for it to answer"
   fi
 
   local deadline=$((SECONDS + KAFKA_READY_TIMEOUT))
   until broker_answers; do
     if ! kill -0 "$pid" 2>/dev/null; then
       rm -f "$pid_file"
+      step_end failed
       print_log_tail
       die "broker process $pid exited during startup"
     fi
     if ((SECONDS >= deadline)); then
+      step_end failed
       print_log_tail
       die "broker did not answer on $host:$port within ${KAFKA_READY_TIMEOUT} s (pid $pid still running; 'kafka.sh down' stops it)"
     fi
     sleep 1
   done
-  say "up in $((SECONDS - started)) s (pid $pid)"
+  step_end "up, pid $pid"
   echo "kafka  $host:$port  ready"
 }
 

@@ -20,6 +20,7 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../../.." && pwd)"
 reqs="$here/requirements"
 PYTHON="${PYTHON:-python3}"
 resolved=(mlserver seldon kserve lock-tools)
@@ -29,15 +30,16 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 export UV_CACHE_DIR="$tmp/uv-cache" UV_NO_CONFIG=1
 
-"$PYTHON" -m venv "$tmp/venv"
-"$tmp/venv/bin/python" -m pip install --disable-pip-version-check --no-input -q --require-hashes \
-  -r "$reqs/lock-tools.txt"
+label=lock
+source "$root/scripts/setup/progress.sh"
+source "$root/scripts/setup/venv.sh"
+venv_ensure "$tmp/lock-tools" "$tmp/pip-lock-tools.log" "$reqs/lock-tools.txt" || exit 1
 
 compile() {
   local name="$1"
   shift
   # Relative paths, so the "# via -r scientific.in" notes do not depend on the checkout's location.
-  (cd "$reqs" && "$tmp/venv/bin/uv" pip compile --quiet --generate-hashes --python-version 3.11 \
+  (cd "$reqs" && "$tmp/lock-tools/bin/uv" pip compile --quiet --generate-hashes --python-version 3.11 \
     --custom-compile-command "bash scripts/services/models/lock.sh" -o "$name.txt" "$@" "$name.in")
   echo "lock: requirements/$name.txt ($(grep -c '^[A-Za-z]' "$reqs/$name.txt") packages)"
 }

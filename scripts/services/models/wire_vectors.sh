@@ -19,6 +19,10 @@ tf_requirements=("$here/requirements/tfserving-protos.txt" "$here/requirements/t
 PYTHON="${PYTHON:-python3}"
 impls=(seldon mlserver triton tfserving)
 
+label=wire-vectors
+source "$root/scripts/setup/progress.sh"
+source "$root/scripts/setup/venv.sh"
+
 sha_of() { { cat "$@" 2>/dev/null || true; } | sha256sum | cut -d' ' -f1; }
 
 venv_of() {
@@ -30,19 +34,11 @@ venv_of() {
   esac
 }
 
+# The files are installed in this order: tensorflow-serving-api's tensorflow_serving/apis must be the one
+# left. Progress goes to stderr: `check` prints its report on stdout.
 ensure_tf_venv() {
-  local dir="$venvs/tfserving-api" want
-  want="$(sha_of "${tf_requirements[@]}")"
-  [[ -x "$dir/bin/python" && "$(cat "$dir/.requirements.sha256" 2>/dev/null)" == "$want" ]] && return 0
-  echo "wire-vectors: installing venv .cache/venvs/tfserving-api (${tf_requirements[*]})" >&2
-  rm -rf "$dir"
-  "$PYTHON" -m venv "$dir"
-  local file
-  # Two steps, in this order: tensorflow-serving-api's tensorflow_serving/apis must be the one left.
-  for file in "${tf_requirements[@]}"; do
-    "$dir/bin/python" -m pip install --disable-pip-version-check --no-input -q --no-deps --require-hashes -r "$file"
-  done
-  echo "$want" >"$dir/.requirements.sha256"
+  mkdir -p "$root/.cache/run"
+  venv_ensure "$venvs/tfserving-api" "$root/.cache/run/pip-tfserving-api.log" --no-deps "${tf_requirements[@]}" >&2
 }
 
 python_of() {
