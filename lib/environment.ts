@@ -59,6 +59,7 @@ export const handlerEnvironment = (
     ...(auth.secret ? { [ENV.kafkaSecretArn]: auth.secret.secretArn } : {}),
     [ENV.kafkaClientId]: inputs.clientId,
     ...(props.transactional ? { [ENV.kafkaTransactional]: 'true' } : {}),
+    ...(props.tracing ? { [ENV.tracing]: 'true' } : {}),
     [ENV.modelEndpoint]: inputs.modelEndpoint,
     ...(props.modelName ? { [ENV.modelName]: props.modelName } : {}),
     [ENV.protocol]: protocol,

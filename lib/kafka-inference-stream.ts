@@ -12,6 +12,7 @@ import {
   type SourceAccessConfiguration,
   SourceAccessConfigurationType,
   StartingPosition,
+  Tracing,
 } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -155,6 +156,7 @@ export class KafkaInferenceStream extends Construct {
       logGroup: this.logGroup,
       description: `Seldon serverType: kafka stream ${this.inputTopic} -> ${this.outputTopic}`,
       environment,
+      ...(props.tracing ? { tracing: Tracing.ACTIVE } : {}),
       ...(props.vpc ? { vpc: props.vpc, vpcSubnets, securityGroups } : {}),
       // Shared with scripts/local and scripts/bench, so they run the bundle deployed here; built for
       // this environment, so it holds only the transport and AWS SDK clients the function can use.
