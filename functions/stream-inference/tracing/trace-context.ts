@@ -43,9 +43,16 @@ const setter: TextMapSetter<{ traceparent?: string; tracestate?: string }> = {
 
 /** Optional whitespace around a header value (RFC 7230 OWS: spaces and tabs). */
 const OWS = /^[ \t]+|[ \t]+$/g;
+const SPACE = 0x20;
+const TAB = 0x09;
+const isOws = (byte: number | undefined): boolean => byte === SPACE || byte === TAB;
 
 /** A header's value as text: a traceparent is ASCII, and bytes that are not make it invalid. */
-const text = (value: Buffer): string => value.toString('latin1').replace(OWS, '');
+const text = (value: Buffer): string => {
+  const raw = value.toString('latin1');
+  // Most values have no whitespace to trim: the bytes say so without a regular expression.
+  return isOws(value[0]) || isOws(value[value.length - 1]) ? raw.replace(OWS, '') : raw;
+};
 
 /**
  * The trace headers of a record, matched in any case as the spec asks ("Vendors MUST expect the
