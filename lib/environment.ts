@@ -40,6 +40,7 @@ const PROP_OF_VARIABLE = {
   retryMaxMs: 'retryMaxDelay',
   maxRecordBytes: 'maxRecordBytes',
   logPayloads: null,
+  tracing: 'tracing',
 } as const satisfies Record<keyof typeof ENV, keyof KafkaInferenceStreamProps | null>;
 
 const PROP_BY_NAME: ReadonlyMap<string, string> = new Map(
@@ -103,6 +104,7 @@ export const handlerEnvironment = (
     ...(auth.secret ? { [ENV.kafkaSecretArn]: auth.secret.secretArn } : {}),
     [ENV.kafkaClientId]: inputs.clientId,
     ...(props.transactional ? { [ENV.kafkaTransactional]: 'true' } : {}),
+    ...(props.tracing ? { [ENV.tracing]: 'true' } : {}),
     [ENV.modelEndpoint]: inputs.modelEndpoint,
     ...(props.modelName ? { [ENV.modelName]: props.modelName } : {}),
     [ENV.protocol]: protocol,

@@ -5,7 +5,7 @@ import type { Dashboard, Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatc
 import { Metric as CwMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { type ISecurityGroup, SecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import { type Grant, type IGrantable, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, type EventSourceMapping, MetricType, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, type EventSourceMapping, MetricType, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -142,6 +142,7 @@ export class KafkaInferenceStream extends Construct {
       logGroup: this.logGroup,
       description: `Seldon serverType: kafka stream ${this.inputTopic} -> ${this.outputTopic}`,
       environment,
+      ...(props.tracing ? { tracing: Tracing.ACTIVE } : {}),
       ...(props.vpc ? { vpc: props.vpc, vpcSubnets, securityGroups } : {}),
       // Shared with scripts/local and scripts/bench, so they run the bundle deployed here; built for
       // this environment, so it holds only the transport and AWS SDK clients the function can use.

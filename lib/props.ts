@@ -149,6 +149,17 @@ export interface KafkaInferenceStreamProps extends EventSourceMappingOptions, Ha
    */
   readonly transactional?: boolean;
   /**
+   * Trace every record (`TRACING`): records without a W3C `traceparent` start a trace too, and the
+   * function gets X-Ray active tracing (`TracingConfig: Active`, with the role's X-Ray write
+   * permissions). A record with a `traceparent` is traced either way. Spans are recorded only by an
+   * OpenTelemetry SDK in the function (e.g. the ADOT Lambda layer); Lambda itself records no X-Ray
+   * segment for a Kafka event source mapping's invocations.
+   *
+   * @default false
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html
+   */
+  readonly tracing?: boolean;
+  /**
    * The producer's Kafka client id (`KAFKA_CLIENT_ID`): letters, digits, '.', '_', '-'. It prefixes
    * the transactional ids, so with MSK IAM the role's `transactional-id/…/<clientId>-*` grant follows it.
    *

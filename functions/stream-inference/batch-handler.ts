@@ -20,6 +20,7 @@ import { recordBuilder } from './outbound/output-records.js';
 import { KafkaPublisher, type Publisher } from './outbound/publisher.js';
 import { capped, MAX_DETAIL_CHARS } from './reason.js';
 import { logger, recordCounts, recordModelLatency, recordModelUnauthorized } from './telemetry.js';
+import { recordTracer } from './tracing/record-spans.js';
 
 /** The part of Lambda's context the stream reads; the local runner supplies the same. */
 export type BatchContext = Pick<Context, 'getRemainingTimeInMillis'>;
@@ -62,6 +63,7 @@ export const createBatchHandler = async (
   const { coalesceMaxRecords } = config.model;
   const coalescer =
     coalesceMaxRecords > 1 ? coalescerFor(config.model.protocol, coalesceMaxRecords) : undefined;
+  const tracer = recordTracer({ tracing: config.pipeline.tracing });
 
   const publisherFor = (brokers: readonly string[]): Publisher => {
     // MAX_RECORD_BYTES is the bound the user sets to the topics' limit: requests stay within it too.
@@ -99,6 +101,7 @@ export const createBatchHandler = async (
                 onModelLatency: recordModelLatency,
                 health,
                 timeouts,
+                tracer,
                 ...(coalescer === undefined ? {} : { coalescer }),
               },
               deadlines,

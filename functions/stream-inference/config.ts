@@ -80,6 +80,8 @@ export interface PipelineConfig {
   readonly maxRecordBytes: number;
   /** When set, the record headers and payloads are logged (debugging only). */
   readonly logPayloads: boolean;
+  /** TRACING: records without a `traceparent` start a trace too (from the active context). */
+  readonly tracing: boolean;
 }
 
 export interface Config {
@@ -258,6 +260,7 @@ export const loadConfig = (env: Env = process.env): Config => {
       retryMaxMs: integer(env, ENV.retryMaxMs, DEFAULTS.retryMaxMs, RANGES.retryMaxMs),
       maxRecordBytes: integer(env, ENV.maxRecordBytes, DEFAULTS.maxRecordBytes, RANGES.maxRecordBytes),
       logPayloads: bool(env, ENV.logPayloads, false),
+      tracing: bool(env, ENV.tracing, DEFAULTS.tracing),
     },
   };
 };

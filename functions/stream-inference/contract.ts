@@ -35,6 +35,7 @@ export const ENV = {
   retryMaxMs: 'RETRY_MAX_MS',
   maxRecordBytes: 'MAX_RECORD_BYTES',
   logPayloads: 'LOG_PAYLOADS',
+  tracing: 'TRACING',
 } as const;
 export type EnvName = (typeof ENV)[keyof typeof ENV];
 
@@ -72,6 +73,8 @@ export const DEFAULTS = {
   maxRecordBytes: 1_000_000,
   serviceName: 'msk-inference',
   metricsNamespace: 'MskInference',
+  /** Records without a `traceparent` start no trace (and get none on their outputs). */
+  tracing: false,
 } as const;
 
 export interface IntegerRange {
@@ -118,6 +121,14 @@ export const HEADERS = {
   status: 'msk-inference-status',
   /** The input value's length, when the error record carries only its head. */
   truncated: 'msk-inference-truncated',
+  /**
+   * W3C Trace Context: read from input records (any case); on a traced record's output and error
+   * record, the function's child span replaces the input's.
+   *
+   * @see https://www.w3.org/TR/trace-context/
+   */
+  traceparent: 'traceparent',
+  tracestate: 'tracestate',
 } as const;
 
 /** Headers in this namespace are the function's own: an input's are never carried over. */

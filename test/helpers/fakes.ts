@@ -1,6 +1,9 @@
 import type { Protocol } from '../../functions/stream-inference/config.js';
 import { FailureKind, RecordFailure } from '../../functions/stream-inference/failures.js';
-import type { ModelTransport } from '../../functions/stream-inference/model/transport/index.js';
+import type {
+  ModelTransport,
+  TracePropagation,
+} from '../../functions/stream-inference/model/transport/index.js';
 import type { OutboundRecord } from '../../functions/stream-inference/outbound/output-records.js';
 import type { Publisher } from '../../functions/stream-inference/outbound/publisher.js';
 
@@ -124,3 +127,18 @@ export class RowModel implements ModelTransport {
 
 const chunk = (xs: number[], n: number): number[][] =>
   Array.from({ length: xs.length / n }, (_, i) => xs.slice(i * n, i * n + n));
+
+/** Passes every call to `inner`, keeping the trace context each one carried (undefined: none). */
+export class PropagationSpy implements ModelTransport {
+  readonly seen: Array<TracePropagation | undefined> = [];
+  constructor(private readonly inner: ModelTransport) {}
+
+  infer(body: Buffer, signal?: AbortSignal, propagation?: TracePropagation): Promise<Buffer> {
+    this.seen.push(propagation);
+    return this.inner.infer(body, signal);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}

@@ -11,6 +11,7 @@ import type { TimeoutBudget } from '../model/timeout-budget.js';
 import type { ModelTransport } from '../model/transport/index.js';
 import type { RecordBuilder } from '../outbound/output-records.js';
 import type { Publisher } from '../outbound/publisher.js';
+import type { RecordTracer } from '../tracing/record-spans.js';
 import { decideFates } from './fates.js';
 import type { RecordOutcome } from './outcomes.js';
 
@@ -30,6 +31,8 @@ export interface PipelineDeps {
   readonly timeouts: TimeoutBudget;
   /** Packs records of a partition into shared model calls (opt-in, REST only). */
   readonly coalescer?: Coalescer;
+  /** Gives traced records a span, carried to the model and onto their output or error record. */
+  readonly tracer?: RecordTracer;
 }
 
 export interface ModelHealth {
@@ -59,6 +62,17 @@ export interface Deadlines {
  * const outcomes = await processBatch(decodeEvent(event).partitions, deps, { calls, publish });
  */
 export const processBatch = async (
+  input: readonly PartitionBatch[],
+  deps: PipelineDeps,
+  deadlines: Deadlines,
+): Promise<RecordOutcome[]> => {
+  const partitions = deps.tracer?.start(input) ?? input;
+  const outcomes = await processTraced(partitions, deps, deadlines);
+  deps.tracer?.end(outcomes);
+  return outcomes;
+};
+
+const processTraced = async (
   partitions: readonly PartitionBatch[],
   deps: PipelineDeps,
   deadlines: Deadlines,

@@ -1,5 +1,6 @@
 import { EventShapeError } from '../failures.js';
 import { fieldName } from '../reason.js';
+import type { RecordTrace } from '../tracing/record-spans.js';
 
 /** One header of a Kafka record; values are raw bytes (Kafka headers are not necessarily text). */
 export interface RecordHeader {
@@ -18,6 +19,8 @@ export interface InputRecord {
   readonly headers: readonly RecordHeader[];
   /** Set when this record (not the whole event) is malformed; the pipeline dead-letters it with this reason. */
   readonly problem?: string;
+  /** The record's span, when it is traced (tracing/record-spans.ts): set as its batch starts. */
+  readonly trace?: RecordTrace;
 }
 
 /** The records of one `topic-partition` key, in offset order. */

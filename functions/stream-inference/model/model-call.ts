@@ -1,6 +1,7 @@
 import type { PipelineDeps } from '../batch/process-batch.js';
 import { asFailure, detailOf, FailureKind, RecordFailure, reasonOf } from '../failures.js';
 import { type InputRecord, sourceOf } from '../inbound/event.js';
+import { endCall, inSpan, type RecordTrace } from '../tracing/record-spans.js';
 import { type PlannedCall, SplitError } from './coalesce/index.js';
 import { withRetry } from './retry.js';
 
@@ -100,10 +101,16 @@ const runPacked = async (call: PlannedCall, partition: PartitionCalls): Promise<
   const { records, stop, deps, deadline } = partition;
   const first = records[call.members[0]!.index]!;
   if (first.offset > stop.offset) return call.members.map(() => ({ kind: 'not-called' }));
+  // Its own span: each member's output record keeps the member's span, not the shared call's.
+  const traced = deps.tracer?.packedCall(call.members.map((m) => records[m.index]!));
+  let answer: Buffer | undefined;
   try {
-    const answer = await infer(call.body, undefined, deps, deadline);
+    answer = await infer(call.body, deps, deadline, { traced });
+    endCall(traced);
     return deps.coalescer!.split(answer, call).map((body) => checkSize(body, deps));
   } catch (error) {
+    // The call's span ends once: with the model's answer, or with the error that stood for one.
+    if (answer === undefined) endCall(traced, error);
     // One bad record must not fail its neighbours: a refused or unsplittable packed call (an answer
     // that does not add up, or one too deep to serialize) is split in halves and retried (as
     // Lambda's bisect-on-error does), down to the record at fault.
@@ -121,12 +128,19 @@ const runPacked = async (call: PlannedCall, partition: PartitionCalls): Promise<
   }
 };
 
+/** Whose call it is: one record's (its timeouts and refusals are counted), or a packed one. */
+interface CallOf {
+  readonly record?: InputRecord;
+  readonly refusals?: RefusalWatch;
+  /** The span every attempt of the call carries. */
+  readonly traced?: RecordTrace | undefined;
+}
+
 const infer = async (
   body: Buffer,
-  record: InputRecord | undefined,
   deps: PipelineDeps,
   deadline: CallDeadline,
-  refusals: RefusalWatch = { refusedWhileServing: false },
+  { record, refusals = { refusedWhileServing: false }, traced }: CallOf,
 ): Promise<Buffer> => {
   const started = performance.now();
   const source = record === undefined ? undefined : sourceOf(record);
@@ -139,7 +153,7 @@ const infer = async (
       // is serving and it is this record it does not serve (a rollout refuses every call alike).
       const servedSince = refusals.since !== undefined && health.lastSuccessAt > refusals.since;
       try {
-        const answer = await deps.transport.infer(body, signal);
+        const answer = await inSpan(traced, () => deps.transport.infer(body, signal, traced?.propagation));
         // Inside the attempt: a bad answer is retried like an HTTP 500 and proves nothing of the model.
         deps.checkAnswer(answer);
         answeredAttemptAt = at;
@@ -198,7 +212,7 @@ const callModel = async (
   if (record.offset > stop.offset) return { kind: 'not-called' };
   const refusals: RefusalWatch = { refusedWhileServing: false };
   try {
-    return checkSize(await infer(body, record, deps, deadline, refusals), deps);
+    return checkSize(await infer(body, deps, deadline, { record, refusals, traced: record.trace }), deps);
   } catch (error) {
     const failure = asFailure(error, 'the model call', FailureKind.modelUnavailable);
     // Once a record of this partition waits for redelivery, later ones are not worth a call.

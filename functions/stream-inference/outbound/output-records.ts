@@ -4,7 +4,7 @@ import { FailureKind, RecordFailure } from '../failures.js';
 import { type InputRecord, sourceOf } from '../inbound/event.js';
 import type { ProtocolSpec } from '../model/protocols/index.js';
 import { capped } from '../reason.js';
-import { type HeaderMap, headerMap, inputHeaderMap } from './headers.js';
+import { type HeaderMap, type HeaderValue, headerMap, inputHeaderMap } from './headers.js';
 import { recordBytes } from './record-size.js';
 
 /** Header bytes, as MAX_RECORD_BYTES counts them. */
@@ -36,6 +36,32 @@ export interface RecordBuilder {
 // Every `msk-inference-*` name is dropped as well (inputHeaderMap): only ours may carry them.
 const REPLACED_ON_OUTPUT = new Set<string>([HEADERS.contentType, HEADERS.protoName]);
 const REPLACED_ON_ERROR = new Set<string>();
+const TRACE_HEADERS = new Set<string>([HEADERS.traceparent, HEADERS.tracestate]);
+
+/**
+ * The input's headers to keep: without `drop`, and, on a traced record, without its trace headers
+ * in any case (the record's span replaces them, see `traceEntries`). An untraced record's pass
+ * through as they came.
+ */
+const keptHeaders = (
+  record: InputRecord,
+  drop: ReadonlySet<string>,
+): Array<[string, HeaderValue | HeaderValue[]]> => {
+  const kept = Object.entries(inputHeaderMap(record.headers, drop));
+  return record.trace === undefined ? kept : kept.filter(([name]) => !TRACE_HEADERS.has(name.toLowerCase()));
+};
+
+/** A traced record's span as `traceparent` (and `tracestate`): the parent a consumer continues from. */
+const traceEntries = (record: InputRecord): Array<[string, string]> => {
+  if (record.trace === undefined) return [];
+  const { traceparent, tracestate } = record.trace.propagation;
+  return tracestate === undefined
+    ? [[HEADERS.traceparent, traceparent]]
+    : [
+        [HEADERS.traceparent, traceparent],
+        [HEADERS.tracestate, tracestate],
+      ];
+};
 
 /**
  * @example
@@ -58,7 +84,8 @@ export const recordBuilder = (config: Config, spec: ProtocolSpec): RecordBuilder
       key: record.key,
       value: body,
       headers: headerMap([
-        ...Object.entries(inputHeaderMap(record.headers, REPLACED_ON_OUTPUT)),
+        ...keptHeaders(record, REPLACED_ON_OUTPUT),
+        ...traceEntries(record),
         ...outputHeaders,
         [HEADERS.source, sourceOf(record)],
       ]),
@@ -67,7 +94,9 @@ export const recordBuilder = (config: Config, spec: ProtocolSpec): RecordBuilder
       const value = record.value;
       const status = error.status;
       const reason = capped(error.message);
+      // The trace headers are ours too: they stay when the input's own must go to fit.
       const ours = (note = ''): Array<[string, string]> => [
+        ...traceEntries(record),
         [HEADERS.error, reason + note],
         [HEADERS.errorKind, error.kind],
         ...(status === undefined ? [] : [[HEADERS.status, String(status)] as [string, string]]),
@@ -77,9 +106,9 @@ export const recordBuilder = (config: Config, spec: ProtocolSpec): RecordBuilder
       // value gets what the key and every header leave of MAX_RECORD_BYTES (its head still helps).
       const keyBytes = record.key?.length ?? 0;
       const mark = Buffer.byteLength(HEADERS.truncated) + String(value?.length ?? 0).length;
-      const kept = inputHeaderMap(record.headers, REPLACED_ON_ERROR);
-      const keptBytes = headerBytes(kept);
-      let headers: HeaderMap = headerMap([...Object.entries(kept), ...ours()]);
+      const kept = keptHeaders(record, REPLACED_ON_ERROR);
+      const keptBytes = headerBytes(headerMap(kept));
+      let headers: HeaderMap = headerMap([...kept, ...ours()]);
       let room = maxRecordBytes - keyBytes - headerBytes(headers);
       if (room < (value?.length ?? 0) && room - mark < 0 && keptBytes > 0) {
         // The input's own headers leave no room at all: drop them rather than the record.

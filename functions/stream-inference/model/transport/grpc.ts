@@ -1,7 +1,8 @@
 import { Client, credentials, status as GrpcStatus, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { HEADERS } from '../../contract.js';
 import { FailureKind, RecordFailure } from '../../failures.js';
 import { grpcCodeFailure } from '../answer-status.js';
-import type { ModelTransport } from './types.js';
+import type { ModelTransport, TracePropagation } from './types.js';
 
 export interface GrpcTransportOptions {
   /** `host:port` */
@@ -49,14 +50,14 @@ export class GrpcTransport implements ModelTransport {
     this.#timeoutMs = options.timeoutMs;
   }
 
-  infer(body: Buffer, signal?: AbortSignal): Promise<Buffer> {
+  infer(body: Buffer, signal?: AbortSignal, propagation?: TracePropagation): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       const call = this.#client.makeUnaryRequest(
         this.#method,
         identity,
         identity,
         body,
-        new Metadata(),
+        metadataOf(propagation),
         { deadline: Date.now() + this.#timeoutMs },
         (error: ServiceError | null, answer?: Buffer) => {
           signal?.removeEventListener('abort', onAbort);
@@ -73,6 +74,20 @@ export class GrpcTransport implements ModelTransport {
     this.#client.close();
   }
 }
+
+/**
+ * The call's metadata: the trace context under the W3C header names, as OpenTelemetry's gRPC
+ * instrumentation propagates it (gRPC metadata keys are lowercase ASCII, as these are).
+ *
+ * @see https://github.com/open-telemetry/opentelemetry-js/blob/main/experimental/packages/opentelemetry-instrumentation-grpc/src/clientUtils.ts (`setSpanContext`)
+ */
+const metadataOf = (propagation: TracePropagation | undefined): Metadata => {
+  const metadata = new Metadata();
+  if (propagation === undefined) return metadata;
+  metadata.set(HEADERS.traceparent, propagation.traceparent);
+  if (propagation.tracestate !== undefined) metadata.set(HEADERS.tracestate, propagation.tracestate);
+  return metadata;
+};
 
 /** grpc-js's own words when an answer's length prefix is over `grpc.max_receive_message_length`. */
 const RECEIVED_TOO_LARGE = /^Received message larger than max \((\d+) vs\.? (\d+)\)/;

@@ -5,10 +5,11 @@ import {
   type IncomingMessage,
 } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { HEADERS } from '../../contract.js';
 import { FailureKind, RecordFailure } from '../../failures.js';
 import { MAX_DETAIL_CHARS } from '../../reason.js';
 import { httpStatusFailure } from '../answer-status.js';
-import type { ModelTransport } from './types.js';
+import type { ModelTransport, TracePropagation } from './types.js';
 
 export interface HttpTransportOptions {
   /** Origin plus optional base path, e.g. `http://127.0.0.1:8080` or `https://host/seldon/ns/model`. */
@@ -62,7 +63,7 @@ export class HttpTransport implements ModelTransport {
     this.#maxAnswerBytes = options.maxAnswerBytes;
   }
 
-  infer(body: Buffer, signal?: AbortSignal): Promise<Buffer> {
+  infer(body: Buffer, signal?: AbortSignal, propagation?: TracePropagation): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       const req = this.#send(
         {
@@ -76,6 +77,7 @@ export class HttpTransport implements ModelTransport {
             'content-type': 'application/json',
             accept: 'application/json',
             'content-length': body.length,
+            ...traceHeaders(propagation),
           },
         },
         (response) => readAnswer(req, response, this.#maxAnswerBytes).then(resolve, reject),
@@ -136,6 +138,15 @@ export class HttpTransport implements ModelTransport {
     this.#agent.destroy();
   }
 }
+
+/** The W3C Trace Context headers of a traced call, as OpenTelemetry's HTTP instrumentation sends them. */
+const traceHeaders = (propagation: TracePropagation | undefined): Record<string, string> => {
+  if (propagation === undefined) return {};
+  const { traceparent, tracestate } = propagation;
+  return tracestate === undefined
+    ? { [HEADERS.traceparent]: traceparent }
+    : { [HEADERS.traceparent]: traceparent, [HEADERS.tracestate]: tracestate };
+};
 
 /**
  * Reads an answer of at most `max` bytes. A success past it is refused as it streams in and the

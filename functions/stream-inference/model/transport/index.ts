@@ -52,4 +52,4 @@ export const createTransport = async (config: Config, spec: ProtocolSpec): Promi
   }
 };
 
-export type { ModelTransport } from './types.js';
+export type { ModelTransport, TracePropagation } from './types.js';

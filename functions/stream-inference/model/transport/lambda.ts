@@ -2,7 +2,7 @@ import type { InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { FailureKind, RecordFailure } from '../../failures.js';
 import { fieldName } from '../../reason.js';
 import { httpStatusFailure } from '../answer-status.js';
-import type { ModelTransport } from './types.js';
+import type { ModelTransport, TracePropagation } from './types.js';
 
 export interface LambdaTransportOptions {
   /** Function name, ARN or partial ARN, optionally with `:qualifier`. */
@@ -53,11 +53,16 @@ export class LambdaTransport implements ModelTransport {
     this.#maxAnswerBytes = options.maxAnswerBytes;
   }
 
-  async infer(body: Buffer, signal?: AbortSignal): Promise<Buffer> {
+  async infer(body: Buffer, signal?: AbortSignal, propagation?: TracePropagation): Promise<Buffer> {
     let out: InvokeCommandOutput;
+    const clientContext = clientContextOf(propagation);
     try {
       out = await this.#client.send(
-        new this.#sdk.InvokeCommand({ FunctionName: this.#functionName, Payload: body }),
+        new this.#sdk.InvokeCommand({
+          FunctionName: this.#functionName,
+          Payload: body,
+          ...(clientContext === undefined ? {} : { ClientContext: clientContext }),
+        }),
         signal === undefined ? {} : { abortSignal: signal },
       );
     } catch (cause) {
@@ -85,6 +90,25 @@ export class LambdaTransport implements ModelTransport {
     this.#client.destroy();
   }
 }
+
+/** Invoke's limit on `ClientContext`: "up to 3,583 bytes of base64-encoded data". */
+export const MAX_CLIENT_CONTEXT_BYTES = 3_583;
+
+/**
+ * The trace context as the model function's client context: base64 JSON
+ * `{"custom":{"traceparent":…,"tracestate":…}}` (what a Node.js function reads as
+ * `context.clientContext.custom`, a Python one as `context.client_context.custom`), or nothing when
+ * it would exceed Invoke's limit, as OpenTelemetry's AWS SDK instrumentation does: the call goes
+ * on untraced rather than refused.
+ *
+ * @see https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html#API_Invoke_RequestSyntax
+ * @see https://github.com/open-telemetry/opentelemetry-js-contrib/blob/main/packages/instrumentation-aws-sdk/src/services/lambda.ts
+ */
+export const clientContextOf = (propagation: TracePropagation | undefined): string | undefined => {
+  if (propagation === undefined) return undefined;
+  const encoded = Buffer.from(JSON.stringify({ custom: propagation })).toString('base64');
+  return encoded.length > MAX_CLIENT_CONTEXT_BYTES ? undefined : encoded;
+};
 
 /**
  * The error an Invoke API failure means, named by its error code. The service's message is only
