@@ -229,7 +229,10 @@ export const renderText = (r: SoakResult): string[] => {
       `records fed and not yet answered; the handler busy ${percent(r.handlerBusy)} of the time, ` +
       `${r.cpuMsPerRecord.toFixed(3)} ms of CPU per record (the producer and reader: ` +
       `${(r.harnessCpuMs / c.in).toFixed(3)} ms); load average ${r.machine.loadAtStart} at start, ${r.loadAtEnd} at end`,
-    `in ${int(c.in)} = out ${int(c.out)} + errors ${int(c.errors)} + lost ${int(c.lost)}; ` +
+    `in ${int(c.in)} = out ${int(c.out)} + errors ${int(c.errors)} + ` +
+      (r.endedBy === 'answered'
+        ? `lost ${int(c.lost)}; `
+        : `not answered ${int(c.lost)} (${r.pendingOnInput === undefined ? '?' : int(r.pendingOnInput)} past the committed offsets); `) +
       `${int(c.duplicates)} duplicates, ${int(c.onBoth)} on both topics, ${int(c.strangers)} strangers`,
     `RSS start ${mb(r.rss.start)}, mid ${mb(r.rss.mid)}, end ${mb(r.rss.end)}: ${percent(r.rss.growth)} over the second half`,
     `event-loop delay over the run: p50 ${d?.p50.toFixed(1) ?? '—'} ms, p99 ${d?.p99.toFixed(1) ?? '—'} ms, ` +

@@ -195,6 +195,25 @@ describe('summarize', () => {
     expect(result.rss.growth).toBeUndefined();
   });
 
+  it('prints the records of a run that ended early as not answered, with those past the committed offsets', () => {
+    // Act
+    const lines = renderText(
+      summarize(
+        run(FLAT, {
+          endedBy: 'deadline',
+          counts: counts({ out: 140_000, answered: 140_000, lost: 10_000 }),
+          pendingOnInput: 12_000,
+        }),
+      ),
+    );
+
+    // Assess
+    expect(lines[1]).toBe(
+      'in 150,000 = out 140,000 + errors 0 + not answered 10,000 (12,000 past the committed offsets); ' +
+        '0 duplicates, 0 on both topics, 0 strangers',
+    );
+  });
+
   it('prints the figures and the verdict', () => {
     // Act
     const lines = renderText(summarize(run(FLAT, { counts: counts({ out: 149_000, errors: 1_000 }) })));
