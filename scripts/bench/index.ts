@@ -60,6 +60,8 @@ const runScenario = async (id: ScenarioId, ctx: BenchContext): Promise<ScenarioR
       return (await import('./scenarios/scale-out.js')).scaleOutScenario(ctx);
     case 'kafka-client':
       return (await import('./scenarios/kafka-client.js')).kafkaClientScenario(ctx);
+    case 'tracing':
+      return (await import('./scenarios/tracing.js')).tracingScenario(ctx);
   }
 };
 

@@ -12,6 +12,7 @@ export const SCENARIOS = [
   'memory',
   'scale-out',
   'kafka-client',
+  'tracing',
 ] as const;
 export type ScenarioId = (typeof SCENARIOS)[number];
 

@@ -79,6 +79,7 @@ export const chartSvg = (chart: Chart): string => {
   const height = MARGIN.top + chart.panels.length * slot + MARGIN.bottom;
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="11">`,
+    `<title>${escapeXml(chart.title)}</title>`,
     `<rect width="${WIDTH}" height="${height}" fill="white"/>`,
     text(WIDTH / 2, 22, chart.title, ' text-anchor="middle" font-size="14" font-weight="bold"'),
   ];

@@ -26,9 +26,8 @@ const traceparent = (): string =>
   `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
 
 /** Scenario 1's result shape, under this scenario's id (not yet one of SCENARIOS). */
-export type TracingScenarioResult = Omit<ScenarioResult, 'id'> & { readonly id: 'tracing' };
 
-export const tracingScenario = async (ctx: BenchContext): Promise<TracingScenarioResult> => {
+export const tracingScenario = async (ctx: BenchContext): Promise<ScenarioResult> => {
   const { kafka } = ctx;
   const dir = join(ctx.dir, 'tracing');
   const child = await bundle('scripts/bench/scenarios/tracing-child.ts', dir, localTarget('rest'), 'child');
