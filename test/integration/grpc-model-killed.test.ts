@@ -8,6 +8,7 @@ import {
   loadStreamModules,
   prepareTopics,
   settle,
+  sleep,
   timeline,
 } from '../helpers/fault-scenario.js';
 import { GRPC_PROTOCOLS } from '../helpers/grpc-models.js';
@@ -17,8 +18,8 @@ import { type PrivateModelServer, startPrivateModelServer } from '../helpers/pri
 
 /**
  * Each protocol's gRPC path with its model server killed (SIGKILL to the whole server) in the middle
- * of a batch and started again: a private copy of the server on ports of its own, never the shared
- * one. The driver redelivers what each invocation reports, as Lambda does, until every record is
+ * of a batch, kept down for one function timeout and started again: a private copy of the server on
+ * ports of its own, never the shared one. The driver redelivers what each invocation reports, as Lambda does, until every record is
  * committed; then in = out + errors, nothing lost, duplicates only of records delivered again.
  */
 
@@ -81,7 +82,10 @@ describe.each(GRPC_PROTOCOLS)('%s over gRPC', (protocol) => {
         mark(`model call ${n}: killing ${name}`);
         await server.kill();
         killed = true;
-        mark(`${name} killed; starting it again`);
+        mark(`${name} killed`);
+        // Down for longer than an invocation, however fast the server starts again.
+        await sleep(TIMEOUT_MS);
+        mark(`starting ${name}`);
         await server.restart();
         backAt = Date.now();
         mark(`${name} answers a new channel again`);
