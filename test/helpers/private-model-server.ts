@@ -218,16 +218,28 @@ export const startPrivateModelServer = async (protocol: Protocol): Promise<Priva
     }
   };
 
-  await start();
+  // A test run that ends without its afterAll (a crash, process.exit) must not leave the server behind.
+  const onExit = () => {
+    if (child?.pid !== undefined && groupAlive(child.pid)) process.kill(-child.pid, 'SIGKILL');
+  };
+  process.once('exit', onExit);
+  const stop = async (): Promise<void> => {
+    process.off('exit', onExit);
+    await kill();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await start();
+  } catch (error) {
+    await stop();
+    throw error;
+  }
   return {
     name,
     grpcAddress,
     env: { ...GRPC_MODELS[protocol].env, MODEL_ENDPOINT: `grpc://${grpcAddress}` },
     kill,
     restart: start,
-    stop: async () => {
-      await kill();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop,
   };
 };
