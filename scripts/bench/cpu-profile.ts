@@ -85,7 +85,10 @@ export const summarizeProfile = (
     let owner: string;
     if (url === bundleUrl) {
       const entry = map.findEntry(lineNumber, columnNumber) as { originalSource?: string };
-      owner = entry.originalSource === undefined ? 'bundle code without a source position' : packageOf(entry.originalSource);
+      owner =
+        entry.originalSource === undefined
+          ? 'bundle code without a source position'
+          : packageOf(entry.originalSource);
     } else {
       const up = parent.get(id);
       const inherited = up === undefined ? undefined : ownerOf(up);

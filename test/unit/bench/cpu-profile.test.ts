@@ -49,7 +49,9 @@ describe('summarizeProfile', () => {
     // Act
     const profiles = join(dir, 'profiles');
     const marks = JSON.parse(
-      execFileSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profiles}`, bundle], { encoding: 'utf8' }),
+      execFileSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profiles}`, bundle], {
+        encoding: 'utf8',
+      }),
     ) as [number, number, number];
     const file = readdirSync(profiles).find((f) => f.endsWith('.cpuprofile'))!;
     const profile = JSON.parse(readFileSync(join(profiles, file), 'utf8')) as CpuProfile;
