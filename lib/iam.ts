@@ -2,7 +2,9 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import { Grant, type IGrantable, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IConstruct } from 'constructs';
 import type { MskArns } from './msk-arns.js';
+import type { StreamSchemaRegistry } from './schema-registry.js';
 
 /** The topics and group one stream touches on an MSK cluster. */
 export interface StreamKafkaResources {
@@ -184,6 +186,30 @@ export const grantInvokeModel = (grantee: IGrantable, functionArn: string): void
   grantee.grantPrincipal.addToPrincipalPolicy(
     statement('InvokeModel', ['lambda:InvokeFunction'], [functionArn]),
   );
+};
+
+/**
+ * What the mapping needs to read its schema registry. Glue: `glue:GetRegistry` on the registry and
+ * `glue:GetSchemaVersion` on the registry and its schemas (`schema/<registry>/*`, in the registry's
+ * own account and region). Confluent: read access to the credentials and root CA secrets.
+ *
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/services-consume-kafka-events.html
+ * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsglue.html
+ */
+export const grantSchemaRegistryRead = (
+  grantee: IGrantable & IConstruct,
+  registry: StreamSchemaRegistry,
+): void => {
+  const glue = registry.glueArns(grantee);
+  if (glue) {
+    const principal = grantee.grantPrincipal;
+    principal.addToPrincipalPolicy(statement('GlueGetRegistry', ['glue:GetRegistry'], [glue.registry]));
+    principal.addToPrincipalPolicy(
+      statement('GlueGetSchemaVersion', ['glue:GetSchemaVersion'], [glue.registry, glue.schemas]),
+    );
+  }
+  for (const { secret, encryptionKey, name } of registry.secrets)
+    grantSecretRead(grantee, secret, encryptionKey, name);
 };
 
 /** For `grantWriteInput`: a producer of prediction requests under MSK IAM. */
