@@ -99,6 +99,28 @@ describe('a decoded record is the protocol’s JSON request', () => {
     expect(body).toBe(value);
   });
 
+  it.each(['seldon', 'tensorflow', 'v2'] as const)(
+    'takes an Avro-decoded record whose JSON is a %s request, and refuses the fixture’s {"key":"value"}',
+    (protocol) => {
+      // Prepare
+      const config = loadConfig(env({ PROTOCOL: protocol, SCHEMA_RECORD_FORMAT: 'json' }));
+      const record = firstRecord(AwsEventFixture.powertoolsPythonMsk);
+      const value = Buffer.from(JSON.stringify(restRequest(protocol, [6.7, 3.0, 5.2, 2.3])));
+
+      // Act
+      const body = requestPreparer(config, protocolSpec(protocol))({ ...record, value });
+      const failure = refusal(config, record);
+
+      // Assess
+      expect(body).toBe(value);
+      expect(failure.message).toMatch(
+        new RegExp(
+          `^record decoded by the schema registry \\(AVRO, schema 1234\\) is not a ${protocolSpec(protocol).title} request: `,
+        ),
+      );
+    },
+  );
+
   it('dead-letters an Avro-decoded record that is not a V2 request, naming the format and the schema', () => {
     // Prepare: the fixture's value decodes to {"key":"value"}
     const record = firstRecord(AwsEventFixture.powertoolsPythonMsk);
