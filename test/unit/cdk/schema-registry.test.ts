@@ -143,7 +143,7 @@ describe('schemaRegistry: a Confluent registry on self-managed Kafka', () => {
     });
     expect(access.map((a) => a['Type'])).toEqual(['BASIC_AUTH', 'SERVER_ROOT_CA_CERTIFICATE']);
     // AND the role reads each secret, and decrypts the credentials with their key only via Secrets Manager
-    const read = (sid: string) => [...(statementWithSid(template, sid)?.['Action'] as string[])].sort();
+    const read = (sid: string) => [...(statementWithSid(template, sid)!['Action'] as string[])].sort();
     expect(read('ReadSchemaRegistryCredentials')).toEqual([
       'secretsmanager:DescribeSecret',
       'secretsmanager:GetSecretValue',
