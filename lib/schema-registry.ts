@@ -78,7 +78,9 @@ export type SchemaRegistryConfig =
       readonly rootCa?: SourceSecret;
     };
 
-const GLUE_REGISTRY_ARN = /^arn:[^:]+:glue:[^:]+:\d{12}:registry\/[^/]+$/;
+/** `arn:<partition>:glue:<region>:<account>:registry/<name>`. */
+export const GLUE_REGISTRY_ARN = /^arn:[^:]+:glue:[^:]+:\d{12}:registry\/[^/]+$/;
+export const GLUE_REGISTRY_ARN_RULE = 'arn:<partition>:glue:<region>:<account>:registry/<name>';
 const AUTH_TYPES: readonly string[] = [
   KafkaSchemaRegistryAccessConfigType.BASIC_AUTH.type,
   KafkaSchemaRegistryAccessConfigType.CLIENT_CERTIFICATE_TLS_AUTH.type,
@@ -112,7 +114,7 @@ export class StreamSchemaRegistry implements ISchemaRegistry {
     if (!Token.isUnresolved(registryArn) && !GLUE_REGISTRY_ARN.test(registryArn)) {
       throw new StreamConfigError(
         'schemaRegistry',
-        `'${registryArn}' is not a Glue registry ARN (arn:<partition>:glue:<region>:<account>:registry/<name>)`,
+        `'${registryArn}' is not a Glue registry ARN (${GLUE_REGISTRY_ARN_RULE})`,
       );
     }
     return new StreamSchemaRegistry({ kind: 'glue', registryArn }, options);
