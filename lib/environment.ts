@@ -41,6 +41,7 @@ const PROP_OF_VARIABLE = {
   maxRecordBytes: 'maxRecordBytes',
   logPayloads: null,
   tracing: 'tracing',
+  schemaRecordFormat: 'schemaRegistry',
 } as const satisfies Record<keyof typeof ENV, keyof KafkaInferenceStreamProps | null>;
 
 const PROP_BY_NAME: ReadonlyMap<string, string> = new Map(
@@ -105,6 +106,7 @@ export const handlerEnvironment = (
     [ENV.kafkaClientId]: inputs.clientId,
     ...(props.transactional ? { [ENV.kafkaTransactional]: 'true' } : {}),
     ...(props.tracing ? { [ENV.tracing]: 'true' } : {}),
+    ...(props.schemaRegistry ? { [ENV.schemaRecordFormat]: props.schemaRegistry.recordFormat } : {}),
     [ENV.modelEndpoint]: inputs.modelEndpoint,
     ...(props.modelName ? { [ENV.modelName]: props.modelName } : {}),
     [ENV.protocol]: protocol,

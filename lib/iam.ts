@@ -3,6 +3,7 @@ import { Grant, type IGrantable, PolicyStatement, type Role } from 'aws-cdk-lib/
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { MskArns } from './msk-arns.js';
+import type { StreamSchemaRegistry } from './schema-registry.js';
 
 /** The topics and group one stream touches on an MSK cluster. */
 export interface StreamKafkaResources {
@@ -82,17 +83,21 @@ export const grantMskIamStream = (grantee: IGrantable, arns: MskArns, res: Strea
  * token, so the acknowledgement is built from the resolved ARN.
  */
 export const acknowledgeTransactionalIds = (role: Role, transactionalIdArn: string): void => {
-  const resolved: unknown = Stack.of(role).resolve(transactionalIdArn);
-  const join = (resolved as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
-  const rendered = join
-    ? join[1].map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(join[0])
-    : String(resolved);
   Validations.of(role).acknowledge({
-    id: `AwsSolutions-IAM5[Resource::${rendered}]`,
+    id: `AwsSolutions-IAM5[Resource::${renderedArn(role, transactionalIdArn)}]`,
     reason:
       "The producer's transactional ids are the client id plus a UUID drawn per warm container, unknown " +
       'at deploy time; the wildcard covers that suffix only, on this cluster.',
   });
+};
+
+/** An ARN as cdk-nag names it: as written in the template, a `Fn::Join` rendered part by part. */
+const renderedArn = (role: Role, arn: string): string => {
+  const resolved: unknown = Stack.of(role).resolve(arn);
+  const join = (resolved as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  return join
+    ? join[1].map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(join[0])
+    : String(resolved);
 };
 
 /**
@@ -184,6 +189,32 @@ export const grantInvokeModel = (grantee: IGrantable, functionArn: string): void
   grantee.grantPrincipal.addToPrincipalPolicy(
     statement('InvokeModel', ['lambda:InvokeFunction'], [functionArn]),
   );
+};
+
+/**
+ * What the mapping needs to read its schema registry. Glue: `glue:GetRegistry` on the registry and
+ * `glue:GetSchemaVersion` on the registry and its schemas (`schema/<registry>/*`, in the registry's
+ * own account and region). Confluent: read access to the credentials and root CA secrets.
+ *
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/services-consume-kafka-events.html
+ * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsglue.html
+ */
+export const grantSchemaRegistryRead = (role: Role, registry: StreamSchemaRegistry): void => {
+  const glue = registry.glueArns(role);
+  if (glue) {
+    role.addToPrincipalPolicy(statement('GlueGetRegistry', ['glue:GetRegistry'], [glue.registry]));
+    role.addToPrincipalPolicy(
+      statement('GlueGetSchemaVersion', ['glue:GetSchemaVersion'], [glue.registry, glue.schemas]),
+    );
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${renderedArn(role, glue.schemas)}]`,
+      reason:
+        'The mapping reads whichever schema of this one registry a record names (its schema id); ' +
+        'the wildcard covers the schemas of that registry only.',
+    });
+  }
+  for (const { secret, encryptionKey, name } of registry.secrets)
+    grantSecretRead(role, secret, encryptionKey, name);
 };
 
 /** For `grantWriteInput`: a producer of prediction requests under MSK IAM. */

@@ -8,5 +8,6 @@ export * from './monitoring.js';
 export * from './msk-inference-stack.js';
 export * from './on-failure.js';
 export * from './props.js';
+export * from './schema-registry.js';
 export * from './seldon-manifest.js';
 export * from './tuning.js';

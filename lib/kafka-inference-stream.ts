@@ -22,6 +22,7 @@ import {
   grantMskDescribe,
   grantMskIamStream,
   grantNetworkInterfaces,
+  grantSchemaRegistryRead,
   grantSecretRead,
   grantTopicRead,
   grantTopicWrite,
@@ -261,5 +262,6 @@ export class KafkaInferenceStream extends Construct {
       });
     }
     if (invokeArn) grantInvokeModel(this.role, invokeArn);
+    if (props.schemaRegistry) grantSchemaRegistryRead(this.role, props.schemaRegistry);
   }
 }

@@ -1,6 +1,7 @@
 import { RANGES, TOPIC_NAME, TOPIC_NAME_RULE, topicsClash } from '../functions/stream-inference/contract.js';
 import type { ManifestFinding } from './errors.js';
 import type { Transport } from './props.js';
+import { GLUE_REGISTRY_ARN, GLUE_REGISTRY_ARN_RULE } from './schema-registry.js';
 import type { SeldonStreamSpec } from './seldon-manifest.js';
 
 /**
@@ -8,6 +9,12 @@ import type { SeldonStreamSpec } from './seldon-manifest.js';
  * `coalesceMaxRecords`: records of one partition packed into one model call (REST only).
  */
 export const COALESCE_ANNOTATION = 'msk-inference/coalesce-max-records';
+
+/**
+ * The annotation of a SeldonDeployment that names the AWS Glue schema registry its streams' mappings
+ * validate records with, delivered decoded to JSON (`StreamSchemaRegistry.glue(arn)`; REST only).
+ */
+export const GLUE_REGISTRY_ANNOTATION = 'msk-inference/glue-schema-registry';
 
 export type Obj = Record<string, unknown>;
 export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -76,6 +83,34 @@ export const coalesceAnnotation = (
     return undefined;
   }
   return n;
+};
+
+/**
+ * The deployment's {@link GLUE_REGISTRY_ANNOTATION}: a Glue registry ARN, for REST only (the
+ * records arrive decoded to JSON, which are REST requests).
+ */
+export const glueRegistryAnnotation = (
+  metadata: Obj,
+  transport: Transport,
+  at: string,
+  findings: ManifestFinding[],
+): string | undefined => {
+  const annotations = isObj(metadata.annotations) ? metadata.annotations : {};
+  const raw = annotations[GLUE_REGISTRY_ANNOTATION];
+  if (raw === undefined) return undefined;
+  const field = `${at}metadata.annotations["${GLUE_REGISTRY_ANNOTATION}"]`;
+  if (typeof raw !== 'string' || !GLUE_REGISTRY_ARN.test(raw.trim())) {
+    findings.push({
+      field,
+      message: `'${String(raw)}' is not a Glue registry ARN (${GLUE_REGISTRY_ARN_RULE})`,
+    });
+    return undefined;
+  }
+  if (transport !== 'rest') {
+    findings.push({ field, message: 'delivers records decoded to JSON: it needs spec.transport rest' });
+    return undefined;
+  }
+  return raw.trim();
 };
 
 /** A stream and the field of the variables it came from, for findings about several streams. */

@@ -3,6 +3,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { EventSourceMappingLogLevel, MetricsConfig, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import type { EventPollers } from './event-pollers.js';
 import type { OnFailureDestination } from './on-failure.js';
+import type { StreamSchemaRegistry } from './schema-registry.js';
 
 /**
  * The Kafka event source mapping's settings: where a new consumer group starts, how records are
@@ -130,4 +131,16 @@ export interface EventSourceMappingOptions {
    * @see https://docs.aws.amazon.com/lambda/latest/dg/esm-logging.html
    */
   readonly logLevel?: EventSourceMappingLogLevel;
+
+  /**
+   * A Glue or Confluent schema registry the mapping validates records with before the function
+   * runs (`SchemaRegistryConfig`), with the role's grants to read it. With
+   * `EventRecordFormat.JSON` (the default) each value arrives decoded to JSON, and that JSON is the
+   * model request (`SCHEMA_RECORD_FORMAT=json`; needs `transport: 'rest'`). Provisioned mode only.
+   * Lambda sends records that fail validation to `onFailure`, or drops them without it.
+   *
+   * @default - no schema registry: values reach the handler as the producer wrote them
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/services-consume-kafka-events.html
+   */
+  readonly schemaRegistry?: StreamSchemaRegistry;
 }

@@ -72,6 +72,7 @@ export const validateMapping = (
  *
  * @see https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html
  * @see https://docs.aws.amazon.com/lambda/latest/dg/esm-logging.html
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/services-consume-kafka-events.html
  */
 const checkPollers = (props: EventSourceMappingOptions, pollers: EventPollers): void => {
   if (pollers.mode === 'on-demand') {
@@ -81,13 +82,14 @@ const checkPollers = (props: EventSourceMappingOptions, pollers: EventPollers): 
       maxRecordAge: props.maxRecordAge !== undefined,
       bisectBatchOnError: props.bisectBatchOnError === true,
       logLevel: props.logLevel !== undefined,
+      schemaRegistry: props.schemaRegistry !== undefined,
     };
     for (const [prop, given] of Object.entries(provisionedOnly)) {
       if (given)
         fail(
           prop,
-          'needs provisioned pollers: Lambda offers the Kafka error-handling controls and logging in ' +
-            'provisioned mode only (pollers is EventPollers.onDemand())',
+          'needs provisioned pollers: Lambda offers the Kafka error-handling controls, logging and ' +
+            'schema registries in provisioned mode only (pollers is EventPollers.onDemand())',
         );
     }
     return;

@@ -9,6 +9,7 @@ import { KafkaAuthentication, type KafkaAuthKind } from './authentication.js';
 import { EventPollers } from './event-pollers.js';
 import { KafkaInferenceStream } from './kafka-inference-stream.js';
 import { KafkaSource } from './kafka-source.js';
+import { StreamSchemaRegistry } from './schema-registry.js';
 import type { SeldonStreamSpec } from './seldon-manifest.js';
 
 /** The app's `kafkaAuth`, `kafkaSecretArn` and `kafkaSecretKeyArn`. */
@@ -161,6 +162,9 @@ export class MskInferenceStack extends Stack {
         transport: spec.transport,
         ...(spec.seldonApi ? { seldonApi: spec.seldonApi } : {}),
         ...(spec.coalesceMaxRecords ? { coalesceMaxRecords: spec.coalesceMaxRecords } : {}),
+        ...(spec.glueSchemaRegistryArn
+          ? { schemaRegistry: StreamSchemaRegistry.glue(spec.glueSchemaRegistryArn) }
+          : {}),
         serviceName: spec.name,
         pollers: EventPollers.provisioned(props.provisionedPollers),
         ...(alarmTopic ? { alarmTopic } : {}),

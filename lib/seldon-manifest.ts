@@ -3,6 +3,8 @@ import { ManifestError, type ManifestFinding } from './errors.js';
 import {
   COALESCE_ANNOTATION,
   coalesceAnnotation,
+  GLUE_REGISTRY_ANNOTATION,
+  glueRegistryAnnotation,
   isObj,
   type Obj,
   oneGraphPerInput,
@@ -45,9 +47,11 @@ export interface SeldonStreamSpec {
   readonly seldonApi?: SeldonApi;
   /** The deployment's {@link COALESCE_ANNOTATION}, when set. */
   readonly coalesceMaxRecords?: number;
+  /** The deployment's {@link GLUE_REGISTRY_ANNOTATION}, when set. */
+  readonly glueSchemaRegistryArn?: string;
 }
 
-export { COALESCE_ANNOTATION };
+export { COALESCE_ANNOTATION, GLUE_REGISTRY_ANNOTATION };
 
 /** The variables the admission webhook requires of a `serverType: kafka` predictor. */
 export const REQUIRED_KAFKA_ENV = ['KAFKA_BROKER', 'KAFKA_INPUT_TOPIC', 'KAFKA_OUTPUT_TOPIC'] as const;
@@ -92,6 +96,7 @@ interface DeploymentCommon {
   readonly protocol: Protocol;
   readonly transport: Transport;
   readonly coalesceMaxRecords?: number;
+  readonly glueSchemaRegistryArn?: string;
 }
 
 const predictorStream = (
@@ -151,6 +156,7 @@ const predictorStream = (
     transport: common.transport,
     ...(seldonApi ? { seldonApi: seldonApi as SeldonApi } : {}),
     ...(common.coalesceMaxRecords ? { coalesceMaxRecords: common.coalesceMaxRecords } : {}),
+    ...(common.glueSchemaRegistryArn ? { glueSchemaRegistryArn: common.glueSchemaRegistryArn } : {}),
   };
 };
 
@@ -192,7 +198,13 @@ const deploymentStreams = (doc: Obj, at: string, findings: ManifestFinding[]): P
     findings.push({ field: `${at}spec.predictors`, message: 'must list at least one predictor' });
     return [];
   }
-  const common = { protocol, transport, ...(coalesceMaxRecords ? { coalesceMaxRecords } : {}) };
+  const glueSchemaRegistryArn = glueRegistryAnnotation(metadata, transport, at, findings);
+  const common = {
+    protocol,
+    transport,
+    ...(coalesceMaxRecords ? { coalesceMaxRecords } : {}),
+    ...(glueSchemaRegistryArn ? { glueSchemaRegistryArn } : {}),
+  };
   return predictors.flatMap((p, i) => {
     const path = `${at}spec.predictors[${i}]`;
     const stream = predictorStream(name ?? '', p, path, common, findings);

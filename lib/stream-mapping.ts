@@ -37,7 +37,7 @@ export interface StreamMappingInputs {
 
 /**
  * The stream's Kafka event source mapping, every setting through the L2 `EventSourceMapping`
- * (it has them all, `MetricsConfig`, `LoggingConfig` and `KmsKeyArn` included).
+ * (it has them all, `MetricsConfig`, `LoggingConfig`, `KmsKeyArn` and `SchemaRegistryConfig` included).
  *
  * @example
  * const mapping = streamMapping(this, props, { target: fn, source, auth, inputTopic, consumerGroupId, pollers, reportBatchItemFailures: true });
@@ -71,6 +71,7 @@ export const streamMapping = (
     supportS3OnFailureDestination: true,
     metricsConfig: options.metricsConfig,
     logLevel: options.logLevel,
+    schemaRegistryConfig: options.schemaRegistry,
     sourceAccessConfigurations: sourceAccessConfigurations(inputs),
   });
 };

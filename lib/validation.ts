@@ -127,6 +127,12 @@ export const validateProps = (
   checkOneOf('transport', props.transport, TRANSPORTS);
   checkOneOf('seldonApi', props.seldonApi, SELDON_APIS);
   validateTuning(props, props.transport ?? 'rest');
+  if (props.schemaRegistry?.recordFormat === 'json' && (props.transport ?? 'rest') !== 'rest') {
+    fail(
+      'schemaRegistry',
+      "delivers records decoded to JSON (EventRecordFormat.JSON), which are REST requests: it needs transport 'rest'",
+    );
+  }
   checkTimeouts(props, warn);
 
   const protocol = props.protocol ?? 'seldon';

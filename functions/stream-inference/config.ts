@@ -13,6 +13,8 @@ import {
   PROTOCOLS,
   parseModelEndpoint,
   RANGES,
+  SCHEMA_RECORD_FORMATS,
+  type SchemaRecordFormat,
   SELDON_APIS,
   type SeldonApi,
   TOPIC_NAME,
@@ -25,7 +27,7 @@ import { ConfigError } from './failures.js';
 
 /** `kfserving` and `v2` name the same Open Inference Protocol; the config keeps one spelling. */
 export type Protocol = 'seldon' | 'tensorflow' | 'v2';
-export type { KafkaAuth, ModelEndpoint, SeldonApi, Transport };
+export type { KafkaAuth, ModelEndpoint, SchemaRecordFormat, SeldonApi, Transport };
 
 export interface KafkaConfig {
   /**
@@ -54,6 +56,11 @@ export interface KafkaConfig {
    * half a batch. Each warm container gets its own transactional id: Lambda runs many at once.
    */
   readonly transactional: boolean;
+  /**
+   * SCHEMA_RECORD_FORMAT: how the mapping's schema registry delivers records. With `json` each
+   * record's value is its decoded form, as JSON: the model request itself (REST only).
+   */
+  readonly schemaRecordFormat?: SchemaRecordFormat;
 }
 
 export interface ModelConfig {
@@ -160,6 +167,22 @@ const clusterArn = (v: string): string => {
 };
 
 /**
+ * A schema registry's JSON records are JSON requests: gRPC has no JSON form of its messages here,
+ * so `json` needs TRANSPORT rest. `source` records are as the producer wrote them, for either.
+ */
+const schemaRecordFormatOf = (env: Env, transport: Transport): SchemaRecordFormat | undefined => {
+  if (value(env, ENV.schemaRecordFormat) === undefined) return undefined;
+  const format = oneOf(env, ENV.schemaRecordFormat, SCHEMA_RECORD_FORMATS);
+  if (format === 'json' && transport !== 'rest') {
+    throw new ConfigError(
+      ENV.schemaRecordFormat,
+      `is json: the mapping delivers records decoded to JSON, which are REST requests; it needs ${ENV.transport} rest`,
+    );
+  }
+  return format;
+};
+
+/**
  * Reads and validates the whole configuration once, at cold start. Every error names the variable
  * and what it allows, so a misconfigured function fails on its first invocation with a clear log.
  *
@@ -227,6 +250,7 @@ export const loadConfig = (env: Env = process.env): Config => {
   }
   const brokers = value(env, ENV.kafkaBroker);
   const clusterArnRaw = value(env, ENV.mskClusterArn);
+  const schemaRecordFormat = schemaRecordFormatOf(env, transport);
 
   return {
     kafka: {
@@ -242,6 +266,7 @@ export const loadConfig = (env: Env = process.env): Config => {
       clientId: value(env, ENV.kafkaClientId) ?? DEFAULTS.clientId,
       compression: oneOf(env, ENV.kafkaCompression, COMPRESSIONS, DEFAULTS.compression),
       transactional: bool(env, ENV.kafkaTransactional, false),
+      ...(schemaRecordFormat === undefined ? {} : { schemaRecordFormat }),
     },
     model: {
       endpoint: parsed.endpoint,

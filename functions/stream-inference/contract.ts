@@ -36,6 +36,11 @@ export const ENV = {
   maxRecordBytes: 'MAX_RECORD_BYTES',
   logPayloads: 'LOG_PAYLOADS',
   tracing: 'TRACING',
+  /**
+   * The event source mapping's schema registry `EventRecordFormat`, lower case: `json` (records
+   * arrive decoded to JSON, with their schema's metadata) or `source`. Unset: no schema registry.
+   */
+  schemaRecordFormat: 'SCHEMA_RECORD_FORMAT',
 } as const;
 export type EnvName = (typeof ENV)[keyof typeof ENV];
 
@@ -45,12 +50,14 @@ export const TRANSPORTS = ['rest', 'grpc'] as const;
 export const SELDON_APIS = ['graph', 'microservice'] as const;
 export const KAFKA_AUTHS = ['none', 'iam', 'scram-sha-256', 'scram-sha-512', 'mtls'] as const;
 export const COMPRESSIONS = ['none', 'gzip'] as const;
+export const SCHEMA_RECORD_FORMATS = ['json', 'source'] as const;
 
 export type ProtocolName = (typeof PROTOCOLS)[number];
 export type Transport = (typeof TRANSPORTS)[number];
 export type SeldonApi = (typeof SELDON_APIS)[number];
 export type KafkaAuth = (typeof KAFKA_AUTHS)[number];
 export type Compression = (typeof COMPRESSIONS)[number];
+export type SchemaRecordFormat = (typeof SCHEMA_RECORD_FORMATS)[number];
 
 /** What the handler assumes when a variable is not set, and what the construct documents. */
 export const DEFAULTS = {

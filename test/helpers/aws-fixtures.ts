@@ -11,6 +11,8 @@ export const AwsEventFixture = {
   powertoolsTypescriptDefault: 'powertools-typescript-kafka-default.json',
   powertoolsPythonMsk: 'powertools-python-kafka-event-msk.json',
   powertoolsPythonBatch: 'powertools-python-batch-kafka-event.json',
+  /** A record validated against a Glue registry's Protobuf schema (README-schema-registry.md). */
+  powertoolsTypescriptProtobufGlue: 'powertools-typescript-kafka-protobuf-glue.json',
 } as const;
 export type AwsEventFixture = (typeof AwsEventFixture)[keyof typeof AwsEventFixture];
 

@@ -8,6 +8,17 @@ export interface RecordHeader {
   readonly value: Buffer;
 }
 
+/**
+ * What a mapping with a schema registry adds to a record for each attribute it validated: the
+ * format the producer wrote (`AVRO`, `PROTOBUF`, `JSON`) and the schema's id in the registry.
+ *
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/services-consume-kafka-events.html
+ */
+export interface SchemaMetadata {
+  readonly dataFormat: string;
+  readonly schemaId?: string;
+}
+
 /** A record of the Lambda Kafka event with its base64 and byte-array fields decoded. */
 export interface InputRecord {
   readonly topic: string;
@@ -17,6 +28,8 @@ export interface InputRecord {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
   readonly headers: readonly RecordHeader[];
+  /** `valueSchemaMetadata`: the value was validated (and, for EventRecordFormat JSON, decoded) by a schema registry. */
+  readonly valueSchema?: SchemaMetadata;
   /** Set when this record (not the whole event) is malformed; the pipeline dead-letters it with this reason. */
   readonly problem?: string;
   /** The record's span, when it is traced (tracing/record-spans.ts): set as its batch starts. */
@@ -47,6 +60,8 @@ export interface LambdaKafkaRecord {
   key?: string | null;
   value?: string | null;
   headers?: Array<Record<string, number[]>>;
+  keySchemaMetadata?: SchemaMetadata;
+  valueSchemaMetadata?: SchemaMetadata;
 }
 
 export interface LambdaKafkaEvent {
@@ -85,6 +100,15 @@ const decodeHeaders = (v: unknown): { headers: RecordHeader[]; problem?: string 
   return { headers };
 };
 
+const decodeSchemaMetadata = (v: unknown): { schema?: SchemaMetadata; problem?: string } => {
+  if (v === undefined || v === null) return {};
+  if (!isObject(v) || typeof v['dataFormat'] !== 'string') {
+    return { problem: 'valueSchemaMetadata has no dataFormat' };
+  }
+  const { dataFormat, schemaId } = v;
+  return { schema: { dataFormat, ...(typeof schemaId === 'string' ? { schemaId } : {}) } };
+};
+
 const decodeRecord = (key: string, raw: unknown): InputRecord => {
   if (!isObject(raw)) throw new EventShapeError(`records['${key}'] holds a non-object`);
   const { topic, partition, offset, timestamp } = raw;
@@ -94,7 +118,8 @@ const decodeRecord = (key: string, raw: unknown): InputRecord => {
   const k = decodeBase64('key', raw.key);
   const v = decodeBase64('value', raw.value);
   const h = decodeHeaders(raw.headers);
-  const problem = k.problem ?? v.problem ?? h.problem;
+  const s = decodeSchemaMetadata(raw['valueSchemaMetadata']);
+  const problem = k.problem ?? v.problem ?? h.problem ?? s.problem;
   return {
     topic,
     partition: partition as number,
@@ -103,6 +128,7 @@ const decodeRecord = (key: string, raw: unknown): InputRecord => {
     key: k.bytes,
     value: v.bytes,
     headers: h.headers,
+    ...(s.schema === undefined ? {} : { valueSchema: s.schema }),
     ...(problem === undefined ? {} : { problem }),
   };
 };

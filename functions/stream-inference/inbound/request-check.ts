@@ -4,7 +4,7 @@ import { ConfigError, FailureKind, RecordFailure } from '../failures.js';
 import type { ProtocolSpec } from '../model/protocols/index.js';
 import { parseJsonObject } from '../model/protocols/json.js';
 import type { GrpcRequestCheck } from '../model/protocols/protobuf.js';
-import { described } from '../reason.js';
+import { described, fieldName } from '../reason.js';
 import type { InputRecord, RecordHeader } from './event.js';
 
 /** Turns an input record into the request body for the model, or says why it is a bad record. */
@@ -22,6 +22,9 @@ export const headerValue = (headers: readonly RecordHeader[], name: string): str
  * {@link loadRequestPreparer}) then decodes and checks the bytes. Without it, gRPC records are only
  * checked for their header and left for the model to judge.
  *
+ * A record a schema registry decoded (SCHEMA_RECORD_FORMAT json) is checked as the protocol's JSON
+ * request, like any REST record; when it is not one, its reason says so and names the schema.
+ *
  * @example
  * const prepare = requestPreparer(config, protocolSpec(config.model.protocol));
  * const body = prepare(record); // the record's value, or a RecordFailure saying what is wrong
@@ -33,9 +36,16 @@ export const requestPreparer = (
 ): RequestPreparer => {
   const { inputTopic } = config.kafka;
   const { maxRecordBytes } = config.pipeline;
+  const decoded = config.kafka.schemaRecordFormat === 'json';
   const decode =
     config.model.transport === 'rest'
-      ? (value: Buffer) => spec.validateRest(parseJsonObject(value))
+      ? (record: InputRecord, value: Buffer) => {
+          try {
+            spec.validateRest(parseJsonObject(value));
+          } catch (error) {
+            throw decoded ? notARequest(record, spec, error) : error;
+          }
+        }
       : undefined;
   return (record) => {
     if (record.problem !== undefined) throw new RecordFailure(record.problem, { kind: FailureKind.decode });
@@ -59,13 +69,27 @@ export const requestPreparer = (
       );
     }
     if (decode !== undefined) {
-      decode(record.value);
+      decode(record, record.value);
       return record.value;
     }
     const protoName = acceptedProtoName(record, spec);
     grpcCheck?.(protoName, record.value);
     return record.value;
   };
+};
+
+/**
+ * A decoded record's failure, saying that the schema's record is not the protocol's request (the
+ * stream's contract: the decoded record IS the request) and which schema it was decoded with.
+ */
+const notARequest = (record: InputRecord, spec: ProtocolSpec, error: unknown): unknown => {
+  const schema = record.valueSchema;
+  if (!(error instanceof RecordFailure) || schema === undefined) return error;
+  const id = schema.schemaId === undefined ? '' : `, schema ${fieldName(schema.schemaId)}`;
+  return new RecordFailure(
+    `record decoded by the schema registry (${fieldName(schema.dataFormat)}${id}) is not a ${spec.title} request: ${error.message}`,
+    { kind: error.kind, detail: error.detail, cause: error },
+  );
 };
 
 /** The record's `proto-name`, when it is a message the protocol accepts. */

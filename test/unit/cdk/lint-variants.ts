@@ -6,7 +6,10 @@ import { SecurityGroup, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import {
   Code,
+  EventRecordFormat,
   EventSourceMappingLogLevel,
+  KafkaSchemaRegistryAccessConfigType,
+  KafkaSchemaValidationAttribute,
   Function as LambdaFunction,
   MetricType,
   Runtime,
@@ -22,6 +25,7 @@ import { ignoreL2FunctionRoleDependsOn } from '../../../lib/cfn-lint.js';
 import { EventPollers } from '../../../lib/event-pollers.js';
 import { KafkaSource } from '../../../lib/kafka-source.js';
 import { OnFailureDestination } from '../../../lib/on-failure.js';
+import { StreamSchemaRegistry } from '../../../lib/schema-registry.js';
 import { CLUSTER_ARN, REPO_ROOT, synthStream, testApp, testStack } from './helpers.js';
 
 /** A template to lint, named for the file it is written to. */
@@ -250,6 +254,31 @@ export const CONSTRUCT_TARGETS: LintTarget[] = [
       safetyMargin: Duration.seconds(5),
       retryBaseDelay: Duration.millis(50),
       retryMaxDelay: Duration.seconds(2),
+    })),
+  },
+  {
+    name: 'stream-msk-glue-schema-registry',
+    template: streamTemplate(() => ({
+      source: KafkaSource.msk(CLUSTER_ARN),
+      schemaRegistry: StreamSchemaRegistry.glue('arn:aws:glue:eu-west-1:123456789012:registry/models'),
+    })),
+  },
+  {
+    name: 'stream-self-managed-confluent-schema-registry-source-grpc',
+    template: streamTemplate((stack) => ({
+      source: KafkaSource.selfManaged({ bootstrapServers: ['b-1.kafka.internal:9094'] }),
+      vpc: importedVpc(stack),
+      modelEndpoint: 'grpc://seldon.example.com:5000',
+      transport: 'grpc',
+      schemaRegistry: StreamSchemaRegistry.confluent('https://registry.example.com', {
+        eventRecordFormat: EventRecordFormat.SOURCE,
+        validate: [KafkaSchemaValidationAttribute.KEY, KafkaSchemaValidationAttribute.VALUE],
+        authentication: {
+          type: KafkaSchemaRegistryAccessConfigType.CLIENT_CERTIFICATE_TLS_AUTH,
+          secret: new Secret(stack, 'RegistryCertificate'),
+        },
+        rootCaCertificate: { secret: new Secret(stack, 'RegistryRootCa') },
+      }),
     })),
   },
   {

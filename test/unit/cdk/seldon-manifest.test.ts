@@ -1,10 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { ManifestError } from '../../../lib/errors.js';
-import { COALESCE_ANNOTATION, parseSeldonDeployment } from '../../../lib/seldon-manifest.js';
-import { REPO_ROOT } from './helpers.js';
+import { MskInferenceStack } from '../../../lib/msk-inference-stack.js';
+import {
+  COALESCE_ANNOTATION,
+  GLUE_REGISTRY_ANNOTATION,
+  parseSeldonDeployment,
+} from '../../../lib/seldon-manifest.js';
+import { REPO_ROOT, statementWithSid, testApp } from './helpers.js';
 
 const SEED = readFileSync(join(REPO_ROOT, 'examples', 'tfserving-cifar10.yaml'), 'utf8');
 
@@ -112,6 +119,41 @@ describe('parseSeldonDeployment', () => {
     expect(parseSeldonDeployment(SEED)[0]).not.toHaveProperty('coalesceMaxRecords');
   });
 
+  it('takes the Glue schema registry annotation, and the stack maps it onto every stream’s mapping', () => {
+    // GIVEN the seed over REST, annotated with a Glue registry
+    const registry = 'arn:aws:glue:eu-west-1:123456789012:registry/models';
+    const text = seedWith((sdep) => {
+      sdep.spec.transport = 'rest';
+      (sdep as unknown as { metadata: Record<string, unknown> }).metadata.annotations = {
+        [GLUE_REGISTRY_ANNOTATION]: registry,
+      };
+    });
+    // WHEN parsed and built into the app's stack
+    const streams = parseSeldonDeployment(text);
+    const stack = new MskInferenceStack(testApp(), 'Manifest', {
+      streams,
+      vpc: {
+        vpcId: 'vpc-0123456789abcdef0',
+        availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+        privateSubnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0bbbbbbbbbbbbbbb2'],
+      },
+    });
+    const template = Template.fromStack(stack);
+    // THEN each mapping validates with the registry, JSON records, and the role reads it
+    expect(GLUE_REGISTRY_ANNOTATION).toBe('msk-inference/glue-schema-registry');
+    expect(streams[0]?.glueSchemaRegistryArn).toBe(registry);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      SelfManagedKafkaEventSourceConfig: {
+        SchemaRegistryConfig: { SchemaRegistryURI: registry, EventRecordFormat: 'JSON' },
+      },
+    });
+    expect(statementWithSid(template, 'GlueGetRegistry')?.['Resource']).toBe(registry);
+    // AND cdk-nag accepts the schemas' wildcard, which the construct acknowledges with its reason
+    const nag = new AwsSolutionsChecks().validateScope(stack).violations.map((v) => v.ruleName);
+    expect(nag.filter((rule) => rule.startsWith('AwsSolutions-IAM5'))).toEqual([]);
+    expect(parseSeldonDeployment(SEED)[0]).not.toHaveProperty('glueSchemaRegistryArn');
+  });
+
   it('reads several SeldonDeployments of one file, each graph on its own input topic', () => {
     // GIVEN two documents, the second a copy of the seed on other topics
     const other = seedWith((sdep) => {
@@ -215,6 +257,31 @@ describe('parseSeldonDeployment', () => {
         };
       });
       expect(findingsOf(text)).toEqual([`metadata.annotations["${COALESCE_ANNOTATION}"]: ${message}`]);
+    });
+  });
+
+  describe('rejects a Glue schema registry annotation', () => {
+    it.each([
+      [
+        'that is not a registry ARN',
+        'arn:aws:glue:eu-west-1:123456789012:schema/models/iris',
+        'rest',
+        "'arn:aws:glue:eu-west-1:123456789012:schema/models/iris' is not a Glue registry ARN (arn:<partition>:glue:<region>:<account>:registry/<name>)",
+      ],
+      [
+        'over gRPC',
+        'arn:aws:glue:eu-west-1:123456789012:registry/models',
+        'grpc',
+        'delivers records decoded to JSON: it needs spec.transport rest',
+      ],
+    ])('%s', (_name, value, transport, message) => {
+      const text = seedWith((sdep) => {
+        sdep.spec.transport = transport;
+        (sdep as unknown as { metadata: Record<string, unknown> }).metadata.annotations = {
+          [GLUE_REGISTRY_ANNOTATION]: value,
+        };
+      });
+      expect(findingsOf(text)).toEqual([`metadata.annotations["${GLUE_REGISTRY_ANNOTATION}"]: ${message}`]);
     });
   });
 
