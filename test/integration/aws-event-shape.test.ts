@@ -7,14 +7,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { generateEvent } from '../../scripts/local/generate-event.js';
 import { AwsEventFixture, awsEvent, recordsOf } from '../helpers/aws-fixtures.js';
 import { restRequest } from '../helpers/iris.js';
-import {
-  brokers,
-  closeKafkaHelpers,
-  createTopics,
-  produce,
-  readToEnd,
-  uniqueTopic,
-} from '../helpers/kafka.js';
+import { brokers, closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { produce } from '../helpers/kafka-produce.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import { createTopics, uniqueTopic } from '../helpers/kafka-topics.js';
 import { fakeContext, type LoadedHandler, loadHandler } from '../helpers/lambda.js';
 import { loadIrisTruth } from '../helpers/models.js';
 import { header } from '../helpers/outputs.js';

@@ -1,15 +1,11 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restRequest } from '../helpers/iris.js';
-import {
-  brokers,
-  closeKafkaHelpers,
-  createTopics,
-  produce,
-  readToEnd,
-  uniqueTopic,
-} from '../helpers/kafka.js';
 import { type FakeKafkaApi, kafkaApiEnv, startFakeKafkaApi } from '../helpers/kafka-api.js';
+import { brokers, closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { produce } from '../helpers/kafka-produce.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import { createTopics, uniqueTopic } from '../helpers/kafka-topics.js';
 import {
   CLUSTER_ARN,
   eventFromRecords,

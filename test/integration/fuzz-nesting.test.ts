@@ -2,15 +2,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Protocol } from '../../functions/stream-inference/config.js';
 import { account, describeBooks, header } from '../helpers/accounting.js';
 import { labelsOf, restRequest } from '../helpers/iris.js';
-import {
-  closeKafkaHelpers,
-  createTopics,
-  deleteTopics,
-  type ProduceMessage,
-  produce,
-  readToEnd,
-  uniqueTopic,
-} from '../helpers/kafka.js';
+import { closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { type ProduceMessage, produce } from '../helpers/kafka-produce.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import { createTopics, deleteTopics, uniqueTopic } from '../helpers/kafka-topics.js';
 import { type LoadedHandler, loadHandler } from '../helpers/lambda.js';
 import { describeRun, driveLambda, sourceKey } from '../helpers/lambda-driver.js';
 import { loadIrisTruth } from '../helpers/models.js';

@@ -2,14 +2,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { GRPC_NAMES, grpcIrisBytes, grpcLabels } from '../helpers/grpc.js';
 import { type GrpcFaultProxy, startGrpcFaultProxy } from '../helpers/grpc-fault-proxy.js';
 import { GRPC_MODELS, GRPC_PROTOCOLS } from '../helpers/grpc-models.js';
-import {
-  closeKafkaHelpers,
-  createTopics,
-  deleteTopics,
-  produce,
-  readToEnd,
-  uniqueTopic,
-} from '../helpers/kafka.js';
+import { closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { produce } from '../helpers/kafka-produce.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import { createTopics, deleteTopics, uniqueTopic } from '../helpers/kafka-topics.js';
 import { eventFromRecords, fakeContext, type LoadedHandler, loadHandler } from '../helpers/lambda.js';
 import { loadIrisTruth, modelServers } from '../helpers/models.js';
 import { header } from '../helpers/outputs.js';

@@ -8,14 +8,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Protocol } from '../../functions/stream-inference/config.js';
 import { encodeMessage, GRPC_NAMES, grpcIrisBytes, grpcLabels, listValue } from '../helpers/grpc.js';
 import { restRequest } from '../helpers/iris.js';
-import {
-  closeKafkaHelpers,
-  createTopics,
-  type ProduceMessage,
-  produce,
-  readToEnd,
-  uniqueTopic,
-} from '../helpers/kafka.js';
+import { closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { type ProduceMessage, produce } from '../helpers/kafka-produce.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import { createTopics, uniqueTopic } from '../helpers/kafka-topics.js';
 import { eventFromRecords, fakeContext, type LoadedHandler, loadHandler } from '../helpers/lambda.js';
 import { loadIrisTruth } from '../helpers/models.js';
 import { expectOutputsFollowInputs, header } from '../helpers/outputs.js';

@@ -1,6 +1,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeKafkaHelpers, createTopics, produce, readToEnd, uniqueTopic } from '../helpers/kafka.js';
+import { closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { produce } from '../helpers/kafka-produce.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import { createTopics, uniqueTopic } from '../helpers/kafka-topics.js';
 import { eventFromRecords, fakeContext, type LoadedHandler, loadHandler } from '../helpers/lambda.js';
 import { describeRun, driveLambda, unreadableResponses } from '../helpers/lambda-driver.js';
 

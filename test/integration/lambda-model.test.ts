@@ -1,14 +1,11 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labelsOf, restRequest } from '../helpers/iris.js';
-import {
-  closeKafkaHelpers,
-  createTopics,
-  type KafkaRecord,
-  produce,
-  readToEnd,
-  uniqueTopic,
-} from '../helpers/kafka.js';
+import { closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { produce } from '../helpers/kafka-produce.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import type { KafkaRecord } from '../helpers/kafka-records.js';
+import { createTopics, uniqueTopic } from '../helpers/kafka-topics.js';
 import { eventFromRecords, fakeContext, type LoadedHandler, loadHandler } from '../helpers/lambda.js';
 import { loadIrisTruth, restUrl } from '../helpers/models.js';
 

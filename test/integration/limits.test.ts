@@ -4,16 +4,11 @@ import { loadConfig } from '../../functions/stream-inference/config.js';
 import type { ModelTransport } from '../../functions/stream-inference/model/transport/index.js';
 import { account, describeBooks, header } from '../helpers/accounting.js';
 import { restRequest } from '../helpers/iris.js';
-import {
-  closeKafkaHelpers,
-  createTopics,
-  deleteTopics,
-  type KafkaRecord,
-  type ProduceMessage,
-  produce,
-  readToEnd,
-  uniqueTopic,
-} from '../helpers/kafka.js';
+import { closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { type ProduceMessage, produce } from '../helpers/kafka-produce.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import type { KafkaRecord } from '../helpers/kafka-records.js';
+import { createTopics, deleteTopics, uniqueTopic } from '../helpers/kafka-topics.js';
 import { type LoadedHandler, loadHandler } from '../helpers/lambda.js';
 import { describeRun, driveLambda, sourceKey } from '../helpers/lambda-driver.js';
 import { loadIrisTruth } from '../helpers/models.js';

@@ -14,18 +14,11 @@ import { type LocalHandler, loadHandler } from '../../scripts/local/handler.js';
 import { LOCAL_ENDPOINTS } from '../../scripts/local/local-services.js';
 import { type InvocationReport, Poller } from '../../scripts/local/poller.js';
 import { IRIS_SAMPLES, labelsOf, restRequest, SPECIES } from '../../scripts/local/samples.js';
-import {
-  brokers,
-  closeKafkaHelpers,
-  createTopics,
-  deleteTopics,
-  headersAsStrings,
-  kafkaAdmin,
-  type ProduceMessage,
-  produce,
-  readToEnd,
-  uniqueTopic,
-} from '../helpers/kafka.js';
+import { brokers, closeKafkaHelpers, kafkaAdmin } from '../helpers/kafka-clients.js';
+import { type ProduceMessage, produce } from '../helpers/kafka-produce.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import { headersAsStrings } from '../helpers/kafka-records.js';
+import { createTopics, deleteTopics, uniqueTopic } from '../helpers/kafka-topics.js';
 
 const RECORDS = 2_000;
 const PARTITIONS = 4;

@@ -8,13 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaRecord, type RecordSpec } from '../helpers/factories.js';
 import { encodeMessage, GRPC_NAMES, grpcIrisBytes } from '../helpers/grpc.js';
 import { restRequest } from '../helpers/iris.js';
-import {
-  closeKafkaHelpers,
-  createTopics,
-  type KafkaRecord,
-  readToEnd,
-  uniqueTopic,
-} from '../helpers/kafka.js';
+import { closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import type { KafkaRecord } from '../helpers/kafka-records.js';
+import { createTopics, uniqueTopic } from '../helpers/kafka-topics.js';
 import { loadIrisTruth, repoRoot, restUrl } from '../helpers/models.js';
 import { type FakeSecretsManager, fakeSecretsManager } from '../helpers/secrets-manager.js';
 

@@ -1,7 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../functions/stream-inference/config.js';
 import { KafkaPublisher } from '../../functions/stream-inference/outbound/publisher.js';
-import { brokers, closeKafkaHelpers, createTopics, readToEnd, uniqueTopic } from '../helpers/kafka.js';
+import { brokers, closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import { createTopics, uniqueTopic } from '../helpers/kafka-topics.js';
 
 const publishers: KafkaPublisher[] = [];
 

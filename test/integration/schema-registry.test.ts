@@ -9,7 +9,9 @@ import type { LambdaKafkaRecord } from '../../functions/stream-inference/inbound
 import { buildEvent, type SourceRecord } from '../../scripts/local/event.js';
 import { AwsEventFixture, awsEvent, recordsOf } from '../helpers/aws-fixtures.js';
 import { labelsOf, restRequest } from '../helpers/iris.js';
-import { brokers, closeKafkaHelpers, createTopics, readToEnd, uniqueTopic } from '../helpers/kafka.js';
+import { brokers, closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import { createTopics, uniqueTopic } from '../helpers/kafka-topics.js';
 import { fakeContext, type LoadedHandler, loadHandler } from '../helpers/lambda.js';
 import { loadIrisTruth } from '../helpers/models.js';
 import { header } from '../helpers/outputs.js';

@@ -20,15 +20,11 @@ import {
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeMessage, GRPC_NAMES, grpcIrisBytes, grpcLabels } from '../helpers/grpc.js';
 import { labelsOf, restRequest } from '../helpers/iris.js';
-import {
-  closeKafkaHelpers,
-  createTopics,
-  type KafkaRecord,
-  type ProduceMessage,
-  produce,
-  readToEnd,
-  uniqueTopic,
-} from '../helpers/kafka.js';
+import { closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { type ProduceMessage, produce } from '../helpers/kafka-produce.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import type { KafkaRecord } from '../helpers/kafka-records.js';
+import { createTopics, uniqueTopic } from '../helpers/kafka-topics.js';
 import { eventFromRecords, fakeContext, type LoadedHandler, loadHandler } from '../helpers/lambda.js';
 import { loadIrisTruth, modelServers } from '../helpers/models.js';
 import { header } from '../helpers/outputs.js';
