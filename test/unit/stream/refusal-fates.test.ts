@@ -1,11 +1,10 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type BatchHandler, createBatchHandler } from '../../../functions/stream-inference/batch-handler.js';
 import { METRICS } from '../../../functions/stream-inference/contract.js';
 import { metrics } from '../../../functions/stream-inference/telemetry.js';
 import { lambdaContext, mskEvent, type RecordSpec, testConfig } from '../../helpers/factories.js';
 import { FakePublisher } from '../../helpers/fakes.js';
+import { type LocalServer, startHttpServer } from '../../helpers/local-servers.js';
 
 /**
  * What becomes of records the model refuses for its credentials (401) or as not found (404), over
@@ -16,11 +15,11 @@ import { FakePublisher } from '../../helpers/fakes.js';
 const model = { refuse: 0, unknownOnly: false };
 /** A refusal takes this long, so that the other records' answers land between a record's attempts. */
 const REFUSAL_MS = 30;
-let server: Server;
+let server: LocalServer;
 let endpoint: string;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
+  server = await startHttpServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -32,14 +31,10 @@ beforeAll(async () => {
       setTimeout(() => res.writeHead(model.refuse, { 'content-type': 'text/plain' }).end('no'), REFUSAL_MS);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  endpoint = server.address;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => server.close());
 
 afterEach(() => {
   vi.restoreAllMocks();
