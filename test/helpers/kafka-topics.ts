@@ -117,3 +117,24 @@ export async function topicReady(a: Admin, topic: string): Promise<boolean> {
   const { topics } = await a.fetchTopicMetadata({ topics: [topic] });
   return topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
 }
+
+/** The three topics of one stream: the handler reads `input`, publishes to `output`, dead-letters to `errors`. */
+export interface StreamTopics {
+  readonly input: string;
+  readonly output: string;
+  readonly errors: string;
+}
+
+/**
+ * Three topic names not used before, `<name>-in`, `<name>-out` and `<name>-err` (see {@link uniqueTopic});
+ * nothing is created.
+ *
+ * @example
+ * const { input, output, errors } = uniqueStreamTopics('orders');
+ * await createTopics([input, output, errors], 2);
+ */
+export const uniqueStreamTopics = (name: string): StreamTopics => ({
+  input: uniqueTopic(`${name}-in`),
+  output: uniqueTopic(`${name}-out`),
+  errors: uniqueTopic(`${name}-err`),
+});

@@ -5,7 +5,7 @@ import { type FakeKafkaApi, kafkaApiEnv, startFakeKafkaApi } from '../helpers/ka
 import { brokers, closeKafkaHelpers } from '../helpers/kafka-clients.js';
 import { produce } from '../helpers/kafka-produce.js';
 import { readToEnd } from '../helpers/kafka-read.js';
-import { createTopics, uniqueTopic } from '../helpers/kafka-topics.js';
+import { createTopics, uniqueStreamTopics } from '../helpers/kafka-topics.js';
 import {
   CLUSTER_ARN,
   eventFromRecords,
@@ -46,9 +46,7 @@ describe('brokers pinned from MSK_CLUSTER_ARN, on the real broker', () => {
   it('refuses an event naming another broker host or cluster, then processes the cluster’s own', async () => {
     // Prepare
     const truth = loadIrisTruth();
-    const input = uniqueTopic('pin-in');
-    const output = uniqueTopic('pin-out');
-    const errors = uniqueTopic('pin-err');
+    const { input, output, errors } = uniqueStreamTopics('pin');
     await createTopics([input, output, errors], 2);
     await produce(
       input,

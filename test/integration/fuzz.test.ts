@@ -15,7 +15,7 @@ import { closeKafkaHelpers } from '../helpers/kafka-clients.js';
 import { type ProduceMessage, produce } from '../helpers/kafka-produce.js';
 import { readToEnd } from '../helpers/kafka-read.js';
 import type { KafkaRecord } from '../helpers/kafka-records.js';
-import { createTopics, deleteTopics, uniqueTopic } from '../helpers/kafka-topics.js';
+import { createTopics, deleteTopics, uniqueStreamTopics } from '../helpers/kafka-topics.js';
 import { type LoadedHandler, loadHandler } from '../helpers/lambda.js';
 import { describeRun, driveLambda, sourceKey } from '../helpers/lambda-driver.js';
 import { loadIrisTruth } from '../helpers/models.js';
@@ -49,9 +49,7 @@ describe('fuzz: bad records never block a batch and are never lost', () => {
     console.log(`[fuzz] seed ${seed} (replay with FUZZ_SEED=${seed})`);
     const rng = prng(seed);
     const truth = loadIrisTruth();
-    const input = uniqueTopic('fuzz-in');
-    const output = uniqueTopic('fuzz-out');
-    const errors = uniqueTopic('fuzz-err');
+    const { input, output, errors } = uniqueStreamTopics('fuzz');
     topics.push(input, output, errors);
     await createTopics([input, output, errors], PARTITIONS);
 

@@ -5,7 +5,7 @@ import { closeKafkaHelpers } from '../helpers/kafka-clients.js';
 import { produce } from '../helpers/kafka-produce.js';
 import { readToEnd } from '../helpers/kafka-read.js';
 import type { KafkaRecord } from '../helpers/kafka-records.js';
-import { createTopics, uniqueTopic } from '../helpers/kafka-topics.js';
+import { createTopics, uniqueStreamTopics } from '../helpers/kafka-topics.js';
 import { eventFromRecords, fakeContext, type LoadedHandler, loadHandler } from '../helpers/lambda.js';
 import { loadIrisTruth, restUrl } from '../helpers/models.js';
 
@@ -87,9 +87,7 @@ describe('a model hosted in another Lambda function (MODEL_ENDPOINT=lambda:…)'
   it('invokes it through @aws-sdk/client-lambda and classifies its failures like HTTP', async () => {
     // Prepare
     const truth = loadIrisTruth();
-    const input = uniqueTopic('lambda-in');
-    const output = uniqueTopic('lambda-out');
-    const errors = uniqueTopic('lambda-err');
+    const { input, output, errors } = uniqueStreamTopics('lambda');
     await createTopics([input, output, errors], 2);
     const good = truth.rows.map((row, i) => ({
       key: `good-${i}`,

@@ -11,7 +11,7 @@ import { restRequest } from '../helpers/iris.js';
 import { closeKafkaHelpers } from '../helpers/kafka-clients.js';
 import { readToEnd } from '../helpers/kafka-read.js';
 import type { KafkaRecord } from '../helpers/kafka-records.js';
-import { createTopics, uniqueTopic } from '../helpers/kafka-topics.js';
+import { createTopics, uniqueStreamTopics } from '../helpers/kafka-topics.js';
 import { loadIrisTruth, repoRoot, restUrl } from '../helpers/models.js';
 import { type FakeSecretsManager, fakeSecretsManager } from '../helpers/secrets-manager.js';
 
@@ -177,11 +177,7 @@ const leaks = (text: string): string[] => MUST_NOT_APPEAR.filter((s) => text.inc
 const header = (r: KafkaRecord, name: string) => String(r.headers[name]);
 
 const topics = async (prefix: string) => {
-  const names = {
-    input: uniqueTopic(`${prefix}-in`),
-    output: uniqueTopic(`${prefix}-out`),
-    errors: uniqueTopic(`${prefix}-err`),
-  };
+  const names = uniqueStreamTopics(prefix);
   await createTopics([names.output, names.errors], 1);
   return {
     names,

@@ -5,7 +5,7 @@ import { labelsOf, restRequest } from '../helpers/iris.js';
 import { closeKafkaHelpers } from '../helpers/kafka-clients.js';
 import { produce } from '../helpers/kafka-produce.js';
 import { readToEnd } from '../helpers/kafka-read.js';
-import { createTopics, uniqueTopic } from '../helpers/kafka-topics.js';
+import { createTopics, uniqueStreamTopics } from '../helpers/kafka-topics.js';
 import { eventFromRecords, fakeContext, type LoadedHandler, loadHandler } from '../helpers/lambda.js';
 import { loadIrisTruth } from '../helpers/models.js';
 import { header } from '../helpers/outputs.js';
@@ -60,11 +60,7 @@ describe('V2 on MLServer behind a proxy that answers every Nth call with {"hello
   it('publishes only real predictions: in = out + errors, and every error is a model error', async () => {
     // Prepare
     const truth = loadIrisTruth();
-    const t = {
-      input: uniqueTopic('proxy-in'),
-      output: uniqueTopic('proxy-out'),
-      errors: uniqueTopic('proxy-err'),
-    };
+    const t = uniqueStreamTopics('proxy');
     await createTopics([t.input, t.output, t.errors], PARTITIONS);
     await produce(
       t.input,

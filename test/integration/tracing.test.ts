@@ -24,7 +24,7 @@ import { closeKafkaHelpers } from '../helpers/kafka-clients.js';
 import { type ProduceMessage, produce } from '../helpers/kafka-produce.js';
 import { readToEnd } from '../helpers/kafka-read.js';
 import type { KafkaRecord } from '../helpers/kafka-records.js';
-import { createTopics, uniqueTopic } from '../helpers/kafka-topics.js';
+import { createTopics, uniqueStreamTopics } from '../helpers/kafka-topics.js';
 import { eventFromRecords, fakeContext, type LoadedHandler, loadHandler } from '../helpers/lambda.js';
 import { loadIrisTruth, modelServers } from '../helpers/models.js';
 import { header } from '../helpers/outputs.js';
@@ -114,11 +114,7 @@ const grpcProxy = async (): Promise<{ address: string; seen: string[][] }> => {
   return { address: `127.0.0.1:${port}`, seen };
 };
 
-const topics = (name: string) => ({
-  input: uniqueTopic(`tracing-${name}-in`),
-  output: uniqueTopic(`tracing-${name}-out`),
-  errors: uniqueTopic(`tracing-${name}-err`),
-});
+const topics = (name: string) => uniqueStreamTopics(`tracing-${name}`);
 
 /** Produces the records, runs the handler once on them as Lambda would, and reads both topics. */
 const stream = async (
