@@ -3,7 +3,12 @@ import { type BatchHandler, createBatchHandler } from '../../../functions/stream
 import { GrpcTransport } from '../../../functions/stream-inference/model/transport/grpc.js';
 import { lambdaContext, mskEvent, type RecordSpec, testConfig } from '../../helpers/factories.js';
 import { FakePublisher } from '../../helpers/fakes.js';
-import { type LocalServer, startGrpcServer, startHttpServer } from '../../helpers/local-servers.js';
+import {
+  type LocalServer,
+  requestBody,
+  startGrpcServer,
+  startHttpServer,
+} from '../../helpers/local-servers.js';
 
 /**
  * A record that makes the model hang (a pathological input) while the model answers every other
@@ -21,19 +26,15 @@ let server: LocalServer;
 let endpoint: string;
 
 beforeAll(async () => {
-  server = await startHttpServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      model.requests++;
-      const body = Buffer.concat(chunks);
-      if (model.down || body.includes('hang')) return;
-      if (model.slowOnce && body.includes('once')) {
-        model.slowOnce = false;
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"ndarray":[1]}}');
-    });
+  server = await startHttpServer(async (req, res) => {
+    const body = await requestBody(req);
+    model.requests++;
+    if (model.down || body.includes('hang')) return;
+    if (model.slowOnce && body.includes('once')) {
+      model.slowOnce = false;
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"ndarray":[1]}}');
   });
   endpoint = server.address;
 });

@@ -4,7 +4,7 @@ import { METRICS } from '../../../functions/stream-inference/contract.js';
 import { metrics } from '../../../functions/stream-inference/telemetry.js';
 import { lambdaContext, mskEvent, type RecordSpec, testConfig } from '../../helpers/factories.js';
 import { FakePublisher } from '../../helpers/fakes.js';
-import { type LocalServer, startHttpServer } from '../../helpers/local-servers.js';
+import { type LocalServer, requestBody, startHttpServer } from '../../helpers/local-servers.js';
 
 /**
  * What becomes of records the model refuses for its credentials (401) or as not found (404), over
@@ -19,17 +19,14 @@ let server: LocalServer;
 let endpoint: string;
 
 beforeAll(async () => {
-  server = await startHttpServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const refused = model.refuse !== 0 && (!model.unknownOnly || Buffer.concat(chunks).includes('unknown'));
-      if (!refused) {
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"ndarray":[1]}}');
-        return;
-      }
-      setTimeout(() => res.writeHead(model.refuse, { 'content-type': 'text/plain' }).end('no'), REFUSAL_MS);
-    });
+  server = await startHttpServer(async (req, res) => {
+    const body = await requestBody(req);
+    const refused = model.refuse !== 0 && (!model.unknownOnly || body.includes('unknown'));
+    if (!refused) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"ndarray":[1]}}');
+      return;
+    }
+    setTimeout(() => res.writeHead(model.refuse, { 'content-type': 'text/plain' }).end('no'), REFUSAL_MS);
   });
   endpoint = server.address;
 });
