@@ -7,6 +7,7 @@ import {
 } from './batch/outcomes.js';
 import { processBatch } from './batch/process-batch.js';
 import type { Config } from './config.js';
+import { packsRecords } from './contract.js';
 import { BatchNotDoneError, detailOf, FailureKind, reasonOf } from './failures.js';
 import { decodeEvent } from './inbound/event.js';
 import { type BrokerLookup, brokersOrRedelivery, pinBrokers } from './inbound/event-source.js';
@@ -18,7 +19,6 @@ import { TimeoutBudget } from './model/timeout-budget.js';
 import { createTransport, type ModelTransport } from './model/transport/index.js';
 import { recordBuilder } from './outbound/output-records.js';
 import { KafkaPublisher, type Publisher } from './outbound/publisher.js';
-import { packsRecords } from './contract.js';
 import { capped, MAX_DETAIL_CHARS } from './reason.js';
 import {
   logger,

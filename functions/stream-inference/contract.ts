@@ -135,7 +135,9 @@ export const COALESCE_RULE = `an integer from ${RANGES.coalesceMaxRecords.min} t
  * parseCoalesce('auto'); // { coalesce: { mode: 'auto', startRecords: 16, maxRecords: 10000 } }
  * parseCoalesce('0'); // { problem: "'0' is not allowed; allowed: an integer from 1 to 10000 (1 = each record alone), or auto" }
  */
-export const parseCoalesce = (raw: string): { readonly coalesce: Coalesce } | { readonly problem: string } => {
+export const parseCoalesce = (
+  raw: string,
+): { readonly coalesce: Coalesce } | { readonly problem: string } => {
   const v = raw.trim().toLowerCase();
   if (v === AUTO_COALESCE.value) {
     const { startRecords, maxRecords } = AUTO_COALESCE;

@@ -62,9 +62,7 @@ const learnedPackSize = (
       // A pack cut short by the end of its partition, or half of a refused one, says nothing of the size.
       if (!full || records < size) return;
       const next =
-        smallestRefused > max
-          ? Math.min(2 * size, max)
-          : Math.floor((largestAccepted + smallestRefused) / 2);
+        smallestRefused > max ? Math.min(2 * size, max) : Math.floor((largestAccepted + smallestRefused) / 2);
       if (next > size) set(next, 'grew');
     },
     refused(records) {

@@ -1,0 +1,146 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createBatchHandler } from '../../../functions/stream-inference/batch-handler.js';
+import { loadConfig, type Protocol } from '../../../functions/stream-inference/config.js';
+import { METRICS } from '../../../functions/stream-inference/contract.js';
+import { FailureKind, RecordFailure } from '../../../functions/stream-inference/failures.js';
+import type { ModelTransport } from '../../../functions/stream-inference/model/transport/index.js';
+import { metrics } from '../../../functions/stream-inference/telemetry.js';
+import { lambdaContext, mskEvent, type RecordSpec } from '../../helpers/factories.js';
+import { FakePublisher, RowModel } from '../../helpers/fakes.js';
+import { restRequest } from '../../helpers/iris.js';
+
+const rowsOf = (protocol: Protocol, body: Buffer): number => {
+  const request = JSON.parse(body.toString()) as {
+    inputs?: Array<{ shape: number[] }>;
+    instances?: unknown[];
+    data?: { ndarray: unknown[] };
+  };
+  if (protocol === 'v2') return request.inputs![0]!.shape[0]!;
+  return protocol === 'tensorflow' ? request.instances!.length : request.data!.ndarray.length;
+};
+
+/** RowModel behind a limit: a call of more than `limit` rows gets `status` (413, 500, …) instead. */
+class LimitedModel implements ModelTransport {
+  readonly sizes: number[] = [];
+  readonly #model: RowModel;
+
+  constructor(
+    private readonly protocol: Protocol,
+    private readonly limit: number,
+    private readonly status: { kind: RecordFailure['kind']; code: number },
+  ) {
+    this.#model = new RowModel(protocol);
+  }
+
+  async infer(body: Buffer): Promise<Buffer> {
+    const rows = rowsOf(this.protocol, body);
+    this.sizes.push(rows);
+    if (rows > this.limit) {
+      throw new RecordFailure(`model answered HTTP ${this.status.code}`, {
+        kind: this.status.kind,
+        status: this.status.code,
+      });
+    }
+    return this.#model.infer(body);
+  }
+
+  async close(): Promise<void> {}
+}
+
+const BATCHES = 10;
+const TOO_LARGE = { kind: FailureKind.modelRejected, code: 413 };
+const CRASHED = { kind: FailureKind.modelError, code: 500 };
+
+/** 64 records on one partition; one in 61 has a negative feature, which the model refuses. */
+const batch = (protocol: Protocol, from: number): RecordSpec[] =>
+  Array.from({ length: 64 }, (_, i) => {
+    const offset = from + i;
+    const row = [offset * 0.37, 1 + (offset % 5), 2.5, offset % 61 === 3 ? -1 : 0.5];
+    return { offset, key: `k${offset}`, value: JSON.stringify(restRequest(protocol, row)) };
+  });
+
+const streamWith = async (protocol: Protocol, coalesce: string, model: ModelTransport) => {
+  const publisher = new FakePublisher();
+  const stream = await createBatchHandler(
+    loadConfig({
+      KAFKA_INPUT_TOPIC: 'in',
+      KAFKA_OUTPUT_TOPIC: 'out',
+      KAFKA_ERROR_TOPIC: 'err',
+      MODEL_ENDPOINT: 'http://127.0.0.1:1',
+      MODEL_NAME: 'iris',
+      PROTOCOL: protocol,
+      COALESCE_MAX_RECORDS: coalesce,
+      RETRY_BASE_MS: '1',
+    }),
+    { transport: model, publisher },
+  );
+  const bySource = (topic: string) =>
+    Object.fromEntries(
+      publisher.on(topic).map((r) => [String(r.headers['msk-inference-source']), r.value!.toString()]),
+    );
+  return { stream, outputs: () => bySource('out'), errors: () => bySource('err') };
+};
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe.each<Protocol>(['v2', 'tensorflow', 'seldon'])('COALESCE_MAX_RECORDS=auto (%s)', (protocol) => {
+  it('settles on the largest pack the model takes, and publishes what per-record calls publish', async () => {
+    // Prepare
+    const sizes = vi.spyOn(metrics, 'addMetric');
+    const perRecord = await streamWith(protocol, '1', new RowModel(protocol));
+    const model = new LimitedModel(protocol, 11, TOO_LARGE);
+    const auto = await streamWith(protocol, 'auto', model);
+
+    // Act
+    let calls = 0;
+    for (let b = 0; b < BATCHES; b++) {
+      const event = mskEvent(batch(protocol, b * 64));
+      calls = model.sizes.length;
+      await perRecord.stream.handle(event, lambdaContext());
+      await auto.stream.handle(event, lambdaContext());
+    }
+
+    // Assess
+    expect(auto.outputs()).toEqual(perRecord.outputs());
+    expect(auto.errors()).toEqual(perRecord.errors());
+    expect(Object.keys(auto.outputs()).length + Object.keys(auto.errors()).length).toBe(BATCHES * 64);
+    expect(Object.keys(auto.errors()).length).toBeGreaterThan(0);
+    const settled = model.sizes.slice(calls);
+    expect(Math.max(...settled)).toBe(11);
+    const learned = sizes.mock.calls.filter(([name]) => name === METRICS.coalescePackSize);
+    expect(learned.at(-1)?.[2]).toBe(11);
+  });
+});
+
+describe('COALESCE_MAX_RECORDS=auto and faults that say nothing of the size', () => {
+  it('a pack answered 500 is bisected but the size is kept', async () => {
+    // Prepare
+    const model = new LimitedModel('v2', 8, CRASHED);
+    const { stream, outputs, errors } = await streamWith('v2', 'auto', model);
+
+    // Act
+    await stream.handle(mskEvent(batch('v2', 0)), lambdaContext());
+    const calls = model.sizes.length;
+    await stream.handle(mskEvent(batch('v2', 64)), lambdaContext());
+
+    // Assess
+    expect(Math.max(...model.sizes.slice(calls))).toBe(16);
+    expect(Object.keys(outputs()).length + Object.keys(errors()).length).toBe(128);
+  });
+
+  it('a bad record in a pack does not shrink it', async () => {
+    // Prepare: every pack of 16 holds a record the model refuses
+    const model = new LimitedModel('v2', 10_000, TOO_LARGE);
+    const { stream } = await streamWith('v2', 'auto', model);
+
+    // Act
+    await stream.handle(mskEvent(batch('v2', 0).slice(0, 16)), lambdaContext());
+    const calls = model.sizes.length;
+    await stream.handle(mskEvent(batch('v2', 64).slice(0, 16)), lambdaContext());
+
+    // Assess
+    expect(model.sizes.slice(calls)[0]).toBe(16);
+  });
+});
