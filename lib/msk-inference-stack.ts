@@ -160,7 +160,7 @@ export class MskInferenceStack extends Stack {
         protocol: spec.protocol,
         transport: spec.transport,
         ...(spec.seldonApi ? { seldonApi: spec.seldonApi } : {}),
-        ...(spec.coalesceMaxRecords ? { coalesceMaxRecords: spec.coalesceMaxRecords } : {}),
+        ...(spec.coalesce ? { coalesce: spec.coalesce } : {}),
         serviceName: spec.name,
         pollers: EventPollers.provisioned(props.provisionedPollers),
         ...(alarmTopic ? { alarmTopic } : {}),

@@ -1,4 +1,5 @@
 import { parseAllDocuments } from 'yaml';
+import type { Coalesce } from './coalesce.js';
 import { ManifestError, type ManifestFinding } from './errors.js';
 import {
   COALESCE_ANNOTATION,
@@ -44,7 +45,7 @@ export interface SeldonStreamSpec {
   /** `SELDON_API` (graph or microservice), for the seldon protocol. */
   readonly seldonApi?: SeldonApi;
   /** The deployment's {@link COALESCE_ANNOTATION}, when set. */
-  readonly coalesceMaxRecords?: number;
+  readonly coalesce?: Coalesce;
 }
 
 export { COALESCE_ANNOTATION };
@@ -91,7 +92,7 @@ const graphEndpoint = (graph: Obj, transport: Transport): string => {
 interface DeploymentCommon {
   readonly protocol: Protocol;
   readonly transport: Transport;
-  readonly coalesceMaxRecords?: number;
+  readonly coalesce?: Coalesce;
 }
 
 const predictorStream = (
@@ -150,7 +151,7 @@ const predictorStream = (
     protocol: common.protocol,
     transport: common.transport,
     ...(seldonApi ? { seldonApi: seldonApi as SeldonApi } : {}),
-    ...(common.coalesceMaxRecords ? { coalesceMaxRecords: common.coalesceMaxRecords } : {}),
+    ...(common.coalesce ? { coalesce: common.coalesce } : {}),
   };
 };
 
@@ -186,13 +187,13 @@ const deploymentStreams = (doc: Obj, at: string, findings: ManifestFinding[]): P
   }
   const protocol = oneOf(spec.protocol, PROTOCOLS, 'seldon', `${at}spec.protocol`, findings);
   const transport = oneOf(spec.transport, TRANSPORTS, 'rest', `${at}spec.transport`, findings);
-  const coalesceMaxRecords = coalesceAnnotation(metadata, transport, at, findings);
+  const coalesce = coalesceAnnotation(metadata, transport, at, findings);
   const predictors = spec.predictors;
   if (!Array.isArray(predictors) || predictors.length === 0) {
     findings.push({ field: `${at}spec.predictors`, message: 'must list at least one predictor' });
     return [];
   }
-  const common = { protocol, transport, ...(coalesceMaxRecords ? { coalesceMaxRecords } : {}) };
+  const common = { protocol, transport, ...(coalesce ? { coalesce } : {}) };
   return predictors.flatMap((p, i) => {
     const path = `${at}spec.predictors[${i}]`;
     const stream = predictorStream(name ?? '', p, path, common, findings);
