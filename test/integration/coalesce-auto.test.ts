@@ -8,6 +8,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Protocol } from '../../functions/stream-inference/config.js';
+import { AUTO_COALESCE } from '../../functions/stream-inference/contract.js';
 import { restRequest } from '../helpers/iris.js';
 import {
   byPartition,
@@ -138,6 +139,9 @@ describe.each<Protocol>(['v2', 'seldon', 'tensorflow'])('COALESCE_MAX_RECORDS=au
   it('answers every record exactly as per-record calls do, bad records apart the same way', async () => {
     // Prepare
     const { batches } = await inputBatches(protocol);
+    // A proxy that refuses nothing, to see the packs the auto run sends.
+    const proxy = await packLimitProxy(SERVERS[protocol], protocol, Number.POSITIVE_INFINITY);
+    proxies.push(proxy);
 
     // Act
     const perRecord = await runThrough(protocol, batches, {
@@ -145,11 +149,12 @@ describe.each<Protocol>(['v2', 'seldon', 'tensorflow'])('COALESCE_MAX_RECORDS=au
       COALESCE_MAX_RECORDS: '1',
     });
     const auto = await runThrough(protocol, batches, {
-      MODEL_ENDPOINT: SERVERS[protocol],
+      MODEL_ENDPOINT: proxy.url,
       COALESCE_MAX_RECORDS: 'auto',
     });
 
     // Assess
+    expect(Math.max(...proxy.calls.map((c) => c.rows))).toBeGreaterThanOrEqual(AUTO_COALESCE.startRecords);
     expect(auto.outputs).toEqual(perRecord.outputs);
     expect(auto.errors).toEqual(perRecord.errors);
     expect(auto.retried).toBe(0);
