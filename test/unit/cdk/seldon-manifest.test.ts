@@ -219,7 +219,7 @@ describe('parseSeldonDeployment', () => {
         'over the handler range',
         '10001',
         'rest',
-        "'10001' is not allowed; allowed: an integer from 1 to 10000",
+        "'10001' is not allowed; allowed: an integer from 1 to 10000 (1 = each record alone), or auto",
       ],
       ['over gRPC', '8', 'grpc', 'packs JSON requests: it needs spec.transport rest'],
       ['auto over gRPC', 'auto', 'grpc', 'packs JSON requests: it needs spec.transport rest'],
