@@ -19,7 +19,10 @@ const rowsOf = (protocol: Protocol, body: Buffer): number => {
   return protocol === 'tensorflow' ? request.instances!.length : request.data!.ndarray.length;
 };
 
-/** RowModel behind a limit: a call of more than `limit` rows gets `status` (413, 500, …) instead. */
+/**
+ * RowModel behind a limit: a call of more than `limit` rows gets `status` (413, 500, …) instead, or,
+ * for `one-row`, a V2 answer of one row (a model that reads only the first row of a request).
+ */
 class LimitedModel implements ModelTransport {
   readonly sizes: number[] = [];
   readonly #model: RowModel;
@@ -27,7 +30,7 @@ class LimitedModel implements ModelTransport {
   constructor(
     private readonly protocol: Protocol,
     private readonly limit: number,
-    private readonly status: { kind: RecordFailure['kind']; code: number },
+    private readonly status: { kind: RecordFailure['kind']; code: number } | 'one-row',
   ) {
     this.#model = new RowModel(protocol);
   }
@@ -35,13 +38,13 @@ class LimitedModel implements ModelTransport {
   async infer(body: Buffer): Promise<Buffer> {
     const rows = rowsOf(this.protocol, body);
     this.sizes.push(rows);
-    if (rows > this.limit) {
-      throw new RecordFailure(`model answered HTTP ${this.status.code}`, {
-        kind: this.status.kind,
-        status: this.status.code,
-      });
+    if (rows <= this.limit) return this.#model.infer(body);
+    const { status } = this;
+    if (status === 'one-row') {
+      const output = { name: 'predict', shape: [1, 1], datatype: 'INT64', data: [0] };
+      return Buffer.from(JSON.stringify({ model_name: 'iris', outputs: [output] }));
     }
-    return this.#model.infer(body);
+    throw new RecordFailure(`model answered HTTP ${status.code}`, { kind: status.kind, status: status.code });
   }
 
   async close(): Promise<void> {}
@@ -110,6 +113,29 @@ describe.each<Protocol>(['v2', 'tensorflow', 'seldon'])('COALESCE_MAX_RECORDS=au
     expect(Math.max(...settled)).toBe(11);
     const learned = sizes.mock.calls.filter(([name]) => name === METRICS.coalescePackSize);
     expect(learned.at(-1)?.[2]).toBe(11);
+  });
+});
+
+describe('COALESCE_MAX_RECORDS=auto and answers that do not split', () => {
+  it('learns the largest pack whose answer has a row per record', async () => {
+    // Prepare
+    const perRecord = await streamWith('v2', '1', new RowModel('v2'));
+    const model = new LimitedModel('v2', 5, 'one-row');
+    const auto = await streamWith('v2', 'auto', model);
+
+    // Act
+    let calls = 0;
+    for (let b = 0; b < BATCHES; b++) {
+      const event = mskEvent(batch('v2', b * 64));
+      calls = model.sizes.length;
+      await perRecord.stream.handle(event, lambdaContext());
+      await auto.stream.handle(event, lambdaContext());
+    }
+
+    // Assess
+    expect(auto.outputs()).toEqual(perRecord.outputs());
+    expect(auto.errors()).toEqual(perRecord.errors());
+    expect(Math.max(...model.sizes.slice(calls))).toBe(5);
   });
 });
 
