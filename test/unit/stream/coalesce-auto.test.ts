@@ -4,7 +4,7 @@ import { loadConfig, type Protocol } from '../../../functions/stream-inference/c
 import { METRICS } from '../../../functions/stream-inference/contract.js';
 import { FailureKind, RecordFailure } from '../../../functions/stream-inference/failures.js';
 import type { ModelTransport } from '../../../functions/stream-inference/model/transport/index.js';
-import { metrics } from '../../../functions/stream-inference/telemetry.js';
+import { logger, metrics } from '../../../functions/stream-inference/telemetry.js';
 import { lambdaContext, mskEvent, type RecordSpec } from '../../helpers/factories.js';
 import { FakePublisher, RowModel } from '../../helpers/fakes.js';
 import { restRequest } from '../../helpers/iris.js';
@@ -91,6 +91,7 @@ describe.each<Protocol>(['v2', 'tensorflow', 'seldon'])('COALESCE_MAX_RECORDS=au
   it('settles on the largest pack the model takes, and publishes what per-record calls publish', async () => {
     // Prepare
     const sizes = vi.spyOn(metrics, 'addMetric');
+    const logs = vi.spyOn(logger, 'info');
     const perRecord = await streamWith(protocol, '1', new RowModel(protocol));
     const model = new LimitedModel(protocol, 11, TOO_LARGE);
     const auto = await streamWith(protocol, 'auto', model);
@@ -113,6 +114,9 @@ describe.each<Protocol>(['v2', 'tensorflow', 'seldon'])('COALESCE_MAX_RECORDS=au
     expect(Math.max(...settled)).toBe(11);
     const learned = sizes.mock.calls.filter(([name]) => name === METRICS.coalescePackSize);
     expect(learned.at(-1)?.[2]).toBe(11);
+    const changes = logs.mock.calls.filter(([message]) => message === 'coalesce pack size changed');
+    expect(changes.map(([, change]) => change)).toContainEqual({ from: 16, to: 8, cause: 'refused' });
+    expect(changes.length).toBe(learned.length);
   });
 });
 
