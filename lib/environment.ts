@@ -33,7 +33,7 @@ const PROP_OF_VARIABLE = {
   seldonApi: 'seldonApi',
   modelTimeoutMs: 'modelTimeout',
   modelConcurrency: 'modelConcurrency',
-  coalesceMaxRecords: 'coalesceMaxRecords',
+  coalesceMaxRecords: 'coalesce',
   reportBatchItemFailures: 'reportBatchItemFailures',
   safetyMarginMs: 'safetyMargin',
   retryBaseMs: 'retryBaseDelay',

@@ -1,6 +1,7 @@
 import {
   BROKER_ADDRESS,
   COMPRESSIONS,
+  type Coalesce,
   type Compression,
   DEFAULTS,
   ENV,
@@ -11,6 +12,8 @@ import {
   MSK_CLUSTER_ARN,
   MSK_CLUSTER_ARN_RULE,
   PROTOCOLS,
+  packsRecords,
+  parseCoalesce,
   parseModelEndpoint,
   RANGES,
   SCHEMA_RECORD_FORMATS,
@@ -27,7 +30,7 @@ import { ConfigError } from './failures.js';
 
 /** `kfserving` and `v2` name the same Open Inference Protocol; the config keeps one spelling. */
 export type Protocol = 'seldon' | 'tensorflow' | 'v2';
-export type { KafkaAuth, ModelEndpoint, SchemaRecordFormat, SeldonApi, Transport };
+export type { Coalesce, KafkaAuth, ModelEndpoint, SchemaRecordFormat, SeldonApi, Transport };
 
 export interface KafkaConfig {
   /**
@@ -72,8 +75,8 @@ export interface ModelConfig {
   readonly timeoutMs: number;
   /** Model calls in flight at once across all partitions of a batch. */
   readonly concurrency: number;
-  /** Records of one partition packed into one model call along the batch dimension (1 = off). */
-  readonly coalesceMaxRecords: number;
+  /** Records of one partition packed into one model call along the batch dimension. */
+  readonly coalesce: Coalesce;
 }
 
 export interface PipelineConfig {
@@ -127,6 +130,14 @@ const integer = (env: Env, name: string, fallback: number, { min, max }: Integer
     throw new ConfigError(name, `'${v}' is not allowed; an integer from ${min} to ${max}`);
   }
   return n;
+};
+
+const coalesceOf = (env: Env): Coalesce => {
+  const v = value(env, ENV.coalesceMaxRecords);
+  if (v === undefined) return { mode: 'fixed', maxRecords: DEFAULTS.coalesceMaxRecords };
+  const parsed = parseCoalesce(v);
+  if ('problem' in parsed) throw new ConfigError(ENV.coalesceMaxRecords, parsed.problem);
+  return parsed.coalesce;
 };
 
 const bool = (env: Env, name: string, fallback: boolean): boolean => {
@@ -203,13 +214,8 @@ export const loadConfig = (env: Env = process.env): Config => {
     );
   }
 
-  const coalesceMaxRecords = integer(
-    env,
-    ENV.coalesceMaxRecords,
-    DEFAULTS.coalesceMaxRecords,
-    RANGES.coalesceMaxRecords,
-  );
-  if (coalesceMaxRecords > 1 && transport !== 'rest') {
+  const coalesce = coalesceOf(env);
+  if (packsRecords(coalesce) && transport !== 'rest') {
     throw new ConfigError(
       ENV.coalesceMaxRecords,
       'packs JSON requests: it needs TRANSPORT rest (leave it at 1)',
@@ -276,7 +282,7 @@ export const loadConfig = (env: Env = process.env): Config => {
       seldonApi: oneOf(env, ENV.seldonApi, SELDON_APIS, DEFAULTS.seldonApi),
       timeoutMs: integer(env, ENV.modelTimeoutMs, DEFAULTS.modelTimeoutMs, RANGES.modelTimeoutMs),
       concurrency: integer(env, ENV.modelConcurrency, DEFAULTS.modelConcurrency, RANGES.modelConcurrency),
-      coalesceMaxRecords,
+      coalesce,
     },
     pipeline: {
       reportBatchItemFailures: bool(env, ENV.reportBatchItemFailures, true),

@@ -72,6 +72,7 @@ export const DEFAULTS = {
   errorTopicSuffix: '-errors',
   modelTimeoutMs: 10_000,
   modelConcurrency: 16,
+  /** One record per call: packing is opt-in (see {@link parseCoalesce}). */
   coalesceMaxRecords: 1,
   safetyMarginMs: 3_000,
   retryBaseMs: 100,
@@ -112,8 +113,59 @@ export const METRICS = {
   eventsRefused: 'EventsRefused',
   /** Records left for redelivery because the model refused the function's credentials. */
   modelUnauthorized: 'ModelUnauthorized',
+  /** `COALESCE_MAX_RECORDS=auto`: the pack size learned, each time it changes. */
+  coalescePackSize: 'CoalescePackSize',
 } as const;
 export type MetricName = (typeof METRICS)[keyof typeof METRICS];
+
+/** How records of one partition share model calls (`COALESCE_MAX_RECORDS`). */
+export type Coalesce =
+  /** At most `maxRecords` per call; 1 sends each record alone. */
+  | { readonly mode: 'fixed'; readonly maxRecords: number }
+  /** Starts at `startRecords`, doubles while the model answers full packs, stays below a refused size. */
+  | { readonly mode: 'auto'; readonly startRecords: number; readonly maxRecords: number };
+
+/** `COALESCE_MAX_RECORDS=auto`: the first pack size, and the most it may learn (the variable's range). */
+export const AUTO_COALESCE = {
+  value: 'auto',
+  startRecords: 16,
+  maxRecords: RANGES.coalesceMaxRecords.max,
+} as const;
+
+export const COALESCE_RULE = `an integer from ${RANGES.coalesceMaxRecords.min} to ${RANGES.coalesceMaxRecords.max} (1 = each record alone), or ${AUTO_COALESCE.value}`;
+
+/**
+ * COALESCE_MAX_RECORDS (or the Seldon annotation) by its grammar, or what is wrong with it.
+ *
+ * @example
+ * parseCoalesce('64'); // { coalesce: { mode: 'fixed', maxRecords: 64 } }
+ * parseCoalesce('auto'); // { coalesce: { mode: 'auto', startRecords: 16, maxRecords: 10000 } }
+ * parseCoalesce('0'); // { problem: "'0' is not allowed; allowed: an integer from 1 to 10000 (1 = each record alone), or auto" }
+ */
+export const parseCoalesce = (
+  raw: string,
+): { readonly coalesce: Coalesce } | { readonly problem: string } => {
+  const v = raw.trim().toLowerCase();
+  if (v === AUTO_COALESCE.value) {
+    const { startRecords, maxRecords } = AUTO_COALESCE;
+    return { coalesce: { mode: 'auto', startRecords, maxRecords } };
+  }
+  const n = Number(v);
+  const { min, max } = RANGES.coalesceMaxRecords;
+  if (v === '' || !Number.isInteger(n) || n < min || n > max) {
+    return { problem: `'${raw}' is not allowed; allowed: ${COALESCE_RULE}` };
+  }
+  return { coalesce: { mode: 'fixed', maxRecords: n } };
+};
+
+/**
+ * Whether records share calls: packs are JSON, so this needs TRANSPORT rest.
+ *
+ * @example
+ * packsRecords({ mode: 'fixed', maxRecords: 1 }); // false
+ */
+export const packsRecords = (coalesce: Coalesce): boolean =>
+  coalesce.mode === 'auto' || coalesce.maxRecords > 1;
 
 /** Headers read from input records and written on output and error records. */
 export const HEADERS = {
