@@ -128,29 +128,29 @@ export class PrefixPublisher {
     this.#due = false;
     clearTimeout(this.#linger);
     this.#linger = undefined;
+    this.#inFlight = this.#publish(records).finally(() => {
+      this.#inFlight = undefined;
+      this.#next();
+    });
+  }
+
+  async #publish(records: readonly DoneOutcome[]): Promise<void> {
     const { publisher, deadline } = this.#options;
-    this.#inFlight = publisher
-      .publish(
+    try {
+      await publisher.publish(
         records.map((o) => o.outbound),
         deadline,
-      )
-      .then(
-        () => {
-          for (const o of records) {
-            this.#acked.add(o);
-            this.#options.onAcked(o);
-          }
-        },
-        (error: unknown) => {
-          this.#failure = asFailure(error, 'the publish', FailureKind.publish);
-          this.#waiting = [];
-          clearTimeout(this.#linger);
-          this.#options.onFailed();
-        },
-      )
-      .finally(() => {
-        this.#inFlight = undefined;
-        this.#next();
-      });
+      );
+    } catch (error) {
+      this.#failure = asFailure(error, 'the publish', FailureKind.publish);
+      this.#waiting = [];
+      clearTimeout(this.#linger);
+      this.#options.onFailed();
+      return;
+    }
+    for (const o of records) {
+      this.#acked.add(o);
+      this.#options.onAcked(o);
+    }
   }
 }
