@@ -146,6 +146,10 @@ export class Poller {
       maxWaitTimeInMs: 250,
     });
     this.#consumer = consumer;
+    // kafkajs' commitOffsets resolves without committing while its consumer restarts after a crash
+    // (runner.js: "consumer not running, exiting"); what this poller believes committed is only
+    // true until the next join, after which the group's own offsets say where reading resumes.
+    consumer.on(consumer.events.GROUP_JOIN, () => this.#committed.clear());
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (payload.restart) return;
       this.#log(`poller: the consumer crashed: ${payload.error.message}`);

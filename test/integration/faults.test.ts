@@ -1,6 +1,5 @@
 import { createServer, request, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ModelTransport } from '../../functions/stream-inference/model/transport/index.js';
 import type { Publisher } from '../../functions/stream-inference/outbound/publisher.js';
 import {
   countingTransport,

@@ -23,9 +23,9 @@ const earlierNotDone = () =>
 
 /**
  * Was the record the cause of a `judge` failure? A model error counts against it if the model
- * answered any call lately; a timeout, if by the record's latest timeout the model had answered a
- * call that began after the record's first timed-out attempt (`TimeoutBudget.servedMeanwhile`); a not-found, if the model answered another call between the record's
- * first and last refusal (a model that served a minute ago and is being reloaded refuses every call:
+ * answered any call lately; a timeout, once the record has timed out 3 times while the model
+ * answered other calls (`TimeoutBudget.spent`); a not-found, if the model answered another call
+ * between the record's first and last refusal (a model that served a minute ago and is being reloaded refuses every call:
  * not the record's fault). A model that answers nothing (down) is never the record's fault.
  * Undefined when the evidence is not in yet.
  */
@@ -35,7 +35,7 @@ const recordAtFault = (
   model: ModelEvidence,
 ): boolean | undefined => {
   const { kind } = result.failure;
-  if (kind === FailureKind.modelTimeout) return model.timeouts.servedMeanwhile(sourceOf(record));
+  if (kind === FailureKind.modelTimeout) return model.timeouts.spent(sourceOf(record));
   if (kind === FailureKind.modelNotFound) return result.refusedWhileServing === true;
   return model.upLately;
 };

@@ -179,7 +179,7 @@ const infer = async (
       // when each invocation leaves time for fewer attempts than the budget.
       suspectAttempts: (failure) =>
         failure.kind === FailureKind.modelTimeout && source !== undefined
-          ? timeouts.spent(source)
+          ? timeouts.exhausted(source)
             ? 1
             : Number.POSITIVE_INFINITY
           : MODEL_FAILED_ATTEMPTS,

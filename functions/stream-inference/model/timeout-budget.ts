@@ -5,16 +5,23 @@
  * Lambda may redeliver to another container, which starts at zero: the budget is spent a little
  * later there, never lost.
  *
+ * Two counts: every timeout (after 3, a record gives up its call slot at its next timeout, so that
+ * the model can show it answers others), and the timeouts during which the model answered another
+ * call, begun no earlier than the record's previous timed-out attempt (this one, for the first).
+ * Only the second convicts a record: a model that answers nothing for a while (down, frozen, a storm
+ * of DEADLINE_EXCEEDED) never makes a good record look like one that hangs it.
+ *
  * @example
  * const timeouts = new TimeoutBudget();
  * timeouts.timedOut('orders/0/42', startedAt, health.lastSuccessStartedAt);
  * if (timeouts.spent('orders/0/42')) ...
  */
 export class TimeoutBudget {
-  readonly #entries = new Map<string, { attempts: number; since: number; servedMeanwhile: boolean }>();
+  readonly #entries = new Map<string, { all: number; whileServing: number; lastAttemptAt: number }>();
 
   /**
-   * @param attempts Timed-out attempts after which a record is suspect.
+   * @param attempts Timeouts after which a record gives up its slot at once, and timeouts while the
+   * model answered others after which it is judged to hang the model.
    * @param capacity Records remembered; the oldest is forgotten first.
    */
   constructor(
@@ -23,41 +30,32 @@ export class TimeoutBudget {
   ) {}
 
   /**
-   * Counts a timed-out attempt of the record that started at `startedAt` (epoch ms), as the model
-   * looked when it timed out: `lastSuccessStartedAt` is when the latest call the model answered
-   * began.
+   * A timed-out attempt of the record, begun at `startedAt` (epoch ms); `lastSuccessStartedAt` is
+   * when the latest call the model answered began.
    */
   timedOut(source: string, startedAt: number, lastSuccessStartedAt: number): void {
-    const entry = this.#entries.get(source);
-    if (entry !== undefined) {
-      entry.attempts++;
-      entry.servedMeanwhile = lastSuccessStartedAt > entry.since;
-      return;
+    let entry = this.#entries.get(source);
+    if (entry === undefined) {
+      if (this.#entries.size >= this.capacity) {
+        this.#entries.delete(this.#entries.keys().next().value!);
+      }
+      entry = { all: 0, whileServing: 0, lastAttemptAt: startedAt };
+      this.#entries.set(source, entry);
     }
-    if (this.#entries.size >= this.capacity) {
-      this.#entries.delete(this.#entries.keys().next().value!);
-    }
-    this.#entries.set(source, {
-      attempts: 1,
-      since: startedAt,
-      servedMeanwhile: lastSuccessStartedAt > startedAt,
-    });
+    entry.all++;
+    // A call begun in the same millisecond ran side by side with this attempt: it counts.
+    if (lastSuccessStartedAt >= entry.lastAttemptAt) entry.whileServing++;
+    entry.lastAttemptAt = startedAt;
   }
 
-  /** True once the record has timed out `attempts` times. */
+  /** True once the record has timed out `attempts` times, whatever the model did meanwhile. */
+  exhausted(source: string): boolean {
+    return (this.#entries.get(source)?.all ?? 0) >= this.attempts;
+  }
+
+  /** True once the record has timed out `attempts` times while the model answered other calls. */
   spent(source: string): boolean {
-    return (this.#entries.get(source)?.attempts ?? 0) >= this.attempts;
-  }
-
-  /**
-   * Whether, at the record's latest timeout, the model had answered a call that began after the
-   * record's first timed-out attempt: it served others while this record kept timing out. Judged
-   * then, not when the batch ends: a model that answers nothing for a while (a storm of
-   * DEADLINE_EXCEEDED) and recovers later in the invocation proves nothing against the records it
-   * timed out on meanwhile.
-   */
-  servedMeanwhile(source: string): boolean {
-    return this.#entries.get(source)?.servedMeanwhile ?? false;
+    return (this.#entries.get(source)?.whileServing ?? 0) >= this.attempts;
   }
 
   /** The record is done (published or dead-lettered). */

@@ -4,7 +4,7 @@
  * node process per run, against the local broker and MLServer.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
@@ -13,6 +13,7 @@ import { localHandlerEnv } from '../../local/local-services.js';
 import { bundle, bundleHandler, localTarget } from '../bundle.js';
 import { track } from '../children.js';
 import { type BenchContext, timedRounds } from '../context.js';
+import { type CpuProfile, describePhase, summarizeProfile } from '../cpu-profile.js';
 import { irisMessages } from '../records.js';
 import type { ScenarioResult } from '../results.js';
 import { series } from '../stats.js';
@@ -41,6 +42,7 @@ interface ColdStart {
   readonly importMs: number;
   readonly firstMs: number;
   readonly totalMs: number;
+  readonly marksUs: readonly [number, number, number];
   readonly response: { batchItemFailures?: unknown[] };
 }
 
@@ -49,9 +51,13 @@ const coldStart = async (
   bundle: string,
   eventFile: string,
   env: NodeJS.ProcessEnv,
+  nodeArgs: readonly string[] = [],
 ): Promise<ColdStart> => {
   const started = track(
-    spawn(process.execPath, [child, bundle, eventFile], { env, stdio: ['ignore', 'pipe', 'inherit'] }),
+    spawn(process.execPath, [...nodeArgs, child, bundle, eventFile], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
     false,
   );
   await new Promise<void>((resolve) => started.child.once('exit', () => resolve()));
@@ -63,6 +69,26 @@ const coldStart = async (
     throw new Error(`the first record was not handled: ${JSON.stringify(result.response)}`);
   }
   return result;
+};
+
+/** One more cold start under `node --cpu-prof`: its import and its first record, by package. */
+const profiledColdStart = async (
+  child: string,
+  bundle: string,
+  eventFile: string,
+  env: NodeJS.ProcessEnv,
+  dir: string,
+): Promise<string[]> => {
+  rmSync(dir, { recursive: true, force: true });
+  const run = await coldStart(child, bundle, eventFile, env, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  const [file] = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  if (file === undefined) throw new Error(`node --cpu-prof wrote no profile in ${dir}`);
+  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
+  const [start, imported, answered] = run.marksUs;
+  return summarizeProfile(profile, bundle, [
+    { name: 'import', fromUs: start, toUs: imported },
+    { name: 'first record', fromUs: imported, toUs: answered },
+  ]).map((phase) => describePhase(phase));
 };
 
 export const coldStartScenario = async (ctx: BenchContext): Promise<ScenarioResult> => {
@@ -133,6 +159,8 @@ export const coldStartScenario = async (ctx: BenchContext): Promise<ScenarioResu
     );
   }
   const total = series(runs.map((r) => r.totalMs));
+  const profile = await profiledColdStart(child, file, eventFile, env, join(outDir, 'profile'));
+  ctx.log(`cold start profiled: ${profile.join('; ')}`);
   return {
     id: 'cold-start',
     title: '5. Cold start, REST',
@@ -166,7 +194,9 @@ export const coldStartScenario = async (ctx: BenchContext): Promise<ScenarioResu
       { id: 'bundle', series: series([bytes / 1000]) },
     ],
     ratios: [],
-    notes: [],
+    notes: [
+      `where one more cold start's milliseconds went (node --cpu-prof, samples charged to the package of the innermost bundled frame through the source map; "Node.js" is the module loader and I/O outside any bundled frame): ${profile.join('; ')}`,
+    ],
     charts: [],
   };
 };

@@ -14,8 +14,11 @@ import { FakePublisher } from '../../helpers/fakes.js';
 
 const MODEL_TIMEOUT_MS = 150;
 
-/** Answers 200 at once, except to a body holding "hang" (never answered) or to anything when `down`. */
-const model = { down: false, requests: 0 };
+/**
+ * Answers 200 at once, except to a body holding "hang" (never answered), to anything when `down`,
+ * and to the next body holding "once" when `slowOnce`.
+ */
+const model = { down: false, slowOnce: false, requests: 0 };
 let server: Server;
 let endpoint: string;
 
@@ -25,7 +28,12 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       model.requests++;
-      if (model.down || Buffer.concat(chunks).includes('hang')) return;
+      const body = Buffer.concat(chunks);
+      if (model.down || body.includes('hang')) return;
+      if (model.slowOnce && body.includes('once')) {
+        model.slowOnce = false;
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"ndarray":[1]}}');
     });
   });
@@ -134,6 +142,69 @@ describe('records the model timed out on while it answered nothing', () => {
       'in/1/0',
       'in/1/1',
     ]);
+    await stream.close();
+  });
+
+  it('are not dead-lettered for one more timeout once the model answers others again', async () => {
+    // Prepare: the record timed out 3 times while the model was down (a frozen server)...
+    model.down = true;
+    const { stream, publisher } = await setup();
+    const once = JSON.stringify({ data: { names: ['once'], ndarray: [[1, 1, 2, 3]] } });
+    const specs: RecordSpec[] = [
+      { offset: 0, value: once },
+      { partition: 1, offset: 0, value: good(2) },
+    ];
+    const first = await stream.handle(mskEvent(specs), lambdaContext(4 * MODEL_TIMEOUT_MS));
+    // ...and the model, back, is slow on it once while it answers its neighbour.
+    model.down = false;
+    model.slowOnce = true;
+
+    // Act
+    const second = await stream.handle(mskEvent(specs), lambdaContext(4 * MODEL_TIMEOUT_MS));
+    const third = await stream.handle(mskEvent(specs.slice(0, 1)), lambdaContext(4 * MODEL_TIMEOUT_MS));
+
+    // Assess
+    expect(first.batchItemFailures).toHaveLength(2);
+    expect(second).toEqual({ batchItemFailures: [{ itemIdentifier: { partition: 'in-0', offset: 0 } }] });
+    expect(third).toEqual({ batchItemFailures: [] });
+    expect(publisher.on('err')).toEqual([]);
+    expect(publisher.on('out').map((r) => str(r.headers['msk-inference-source']))).toEqual([
+      'in/1/0',
+      'in/0/0',
+    ]);
+    await stream.close();
+  });
+});
+
+describe('a record that hangs the model with MODEL_CONCURRENCY 1', () => {
+  it('gives up its slot after 3 timeouts, so that the model can show it answers others, then is dead-lettered', async () => {
+    // Prepare: with one call at a time, nothing runs beside the hanging record.
+    model.down = false;
+    const publisher = new FakePublisher();
+    const config = testConfig({
+      MODEL_ENDPOINT: endpoint,
+      MODEL_TIMEOUT_MS: String(MODEL_TIMEOUT_MS),
+      MODEL_CONCURRENCY: '1',
+    });
+    const stream = await createBatchHandler(config, { publisher });
+    const specs: RecordSpec[] = [
+      { offset: 0, value: hang },
+      { partition: 1, offset: 0, value: good(4) },
+    ];
+
+    // Act
+    const responses = [];
+    for (let i = 0; i < 6 && publisher.on('err').length === 0; i++) {
+      responses.push(await stream.handle(mskEvent(specs), lambdaContext(4 * MODEL_TIMEOUT_MS)));
+    }
+
+    // Assess
+    const [dead, ...more] = publisher.on('err');
+    expect(more).toEqual([]);
+    expect(str(dead?.headers['msk-inference-source'])).toBe('in/0/0');
+    expect(str(dead?.headers['msk-inference-error-kind'])).toBe('model-timeout');
+    expect(responses.at(-1)).toEqual({ batchItemFailures: [] });
+    expect(publisher.on('out').map((r) => str(r.headers['msk-inference-source']))).toContain('in/1/0');
     await stream.close();
   });
 });
