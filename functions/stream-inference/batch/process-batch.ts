@@ -107,15 +107,14 @@ const processTraced = async (
       const ready = checked.flatMap((r, index) => (r.kind === 'ready' ? [{ index, body: r.body }] : []));
       const stop = stops[p]!;
       await Promise.all(
-        planCalls(ready, deps.coalescer).map((call) =>
-          limit(async () => {
-            const answers = await runCall(call, { records: batch.records, stop, deps, deadline });
-            call.members.forEach((m, k) => {
-              prefix.settle(m.index, answers[k]!);
-            });
-            publishing.add(p, prefix.advance(meanwhile));
-          }),
-        ),
+        planCalls(ready, deps.coalescer).map(async (call) => {
+          const answers = await limit(() => runCall(call, { records: batch.records, stop, deps, deadline }));
+          // Outside the call's slot: building the records is no reason to hold the next call back.
+          call.members.forEach((m, k) => {
+            prefix.settle(m.index, answers[k]!);
+          });
+          publishing.add(p, prefix.advance(meanwhile));
+        }),
       );
       return prefix;
     }),
