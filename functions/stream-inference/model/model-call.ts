@@ -6,9 +6,9 @@ import { type PlannedCall, SplitError } from './coalesce/index.js';
 import { withRetry } from './retry.js';
 
 /**
- * What one record's way to the model came to: the answer, the failure (judged once every call of
- * the batch is back, batch/fates.ts), or no call at all (an earlier record of its partition must be
- * redelivered, so this one waits too).
+ * What one record's way to the model came to: the answer, the failure (judged in batch/fates.ts, a
+ * model error once every call of the batch is back), or no call at all (an earlier record of its
+ * partition must be redelivered, or a publish failed, so this one waits too).
  */
 export type CallResult =
   | { readonly kind: 'answer'; readonly body: Buffer }
