@@ -6,7 +6,7 @@
  * Not kafkajs: its read_committed consumer (2.2.4) drops a fetch's aborted transactions in the order
  * the broker lists them, and a broker lists them by where they ended; when a producer's aborted
  * records come before those of another producer's transaction that was aborted earlier, kafkajs
- * returns them (seen in publish-race.test.ts: 125 records of an aborted transaction, none of which
+ * returns them (seen in exactly-once-freeze.test.ts: 125 records of an aborted transaction, none of which
  * the Java consumer returned). The Java consumer orders them by first offset.
  *
  * ```ts

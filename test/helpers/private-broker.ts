@@ -6,7 +6,7 @@
  * `.cache/kafka-private/`, removed by `stop()` (or by the next start, if its test process was killed).
  *
  * ```ts
- * const broker = await startPrivateBroker('publish-race');
+ * const broker = await startPrivateBroker('exactly-once');
  * await useBrokers(broker.brokers); // the Kafka helpers now talk to it
  * broker.freeze(); // SIGSTOP: sockets stay open, nothing is answered
  * broker.thaw();
