@@ -55,8 +55,9 @@ export interface KafkaConfig {
   /** Producer compression for output and error records. */
   readonly compression: Compression;
   /**
-   * Publish each batch's records in one Kafka transaction, so read_committed consumers never see
-   * half a batch. Each warm container gets its own transactional id: Lambda runs many at once.
+   * Publish each input partition's share of a batch in one Kafka transaction, with that partition's
+   * next offset committed to the group `<clientId>-published` in the same transaction, so that
+   * read_committed consumers see each record once (outbound/transactional-publisher.ts).
    */
   readonly transactional: boolean;
   /**
@@ -64,6 +65,11 @@ export interface KafkaConfig {
    * record's value is its decoded form, as JSON: the model request itself (REST only).
    */
   readonly schemaRecordFormat?: SchemaRecordFormat;
+  /**
+   * How long the broker keeps a transaction open before it aborts it itself: a transaction nobody
+   * fences holds read_committed readers of its partitions back that long.
+   */
+  readonly transactionTimeoutMs: number;
 }
 
 export interface ModelConfig {
@@ -273,6 +279,12 @@ export const loadConfig = (env: Env = process.env): Config => {
       compression: oneOf(env, ENV.kafkaCompression, COMPRESSIONS, DEFAULTS.compression),
       transactional: bool(env, ENV.kafkaTransactional, false),
       ...(schemaRecordFormat === undefined ? {} : { schemaRecordFormat }),
+      transactionTimeoutMs: integer(
+        env,
+        ENV.kafkaTransactionTimeoutMs,
+        DEFAULTS.transactionTimeoutMs,
+        RANGES.transactionTimeoutMs,
+      ),
     },
     model: {
       endpoint: parsed.endpoint,

@@ -21,6 +21,8 @@ export const ENV = {
   kafkaClientId: 'KAFKA_CLIENT_ID',
   kafkaCompression: 'KAFKA_COMPRESSION',
   kafkaTransactional: 'KAFKA_TRANSACTIONAL',
+  /** How long the broker keeps a transaction open before aborting it itself; the construct sets it. */
+  kafkaTransactionTimeoutMs: 'KAFKA_TRANSACTION_TIMEOUT_MS',
   modelEndpoint: 'MODEL_ENDPOINT',
   modelName: 'MODEL_NAME',
   protocol: 'PROTOCOL',
@@ -71,6 +73,8 @@ export const DEFAULTS = {
   /** KAFKA_ERROR_TOPIC defaults to KAFKA_INPUT_TOPIC plus this. */
   errorTopicSuffix: '-errors',
   modelTimeoutMs: 10_000,
+  /** Kafka's own default `transaction.timeout.ms`. */
+  transactionTimeoutMs: 60_000,
   modelConcurrency: 16,
   /** One record per call: packing is opt-in (see {@link parseCoalesce}). */
   coalesceMaxRecords: 1,
@@ -93,6 +97,8 @@ export interface IntegerRange {
 /** The integer variables' bounds, checked at cold start and, for typed props, at synth. */
 export const RANGES = {
   modelTimeoutMs: { min: 1, max: 900_000 },
+  /** Up to a broker's default `transaction.max.timeout.ms` (15 minutes), which refuses more. */
+  transactionTimeoutMs: { min: 1_000, max: 900_000 },
   modelConcurrency: { min: 1, max: 1_024 },
   coalesceMaxRecords: { min: 1, max: 10_000 },
   safetyMarginMs: { min: 0, max: 600_000 },

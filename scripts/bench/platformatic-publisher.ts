@@ -16,7 +16,8 @@ import type { KafkaConfig } from '../../functions/stream-inference/config.js';
 import { detailOf, FailureKind, RecordFailure, reasonOf } from '../../functions/stream-inference/failures.js';
 import { headerEntries } from '../../functions/stream-inference/outbound/headers.js';
 import type { OutboundRecord } from '../../functions/stream-inference/outbound/output-records.js';
-import { chunkBySize, type Publisher } from '../../functions/stream-inference/outbound/publisher.js';
+import { chunkBySize } from '../../functions/stream-inference/outbound/produce-requests.js';
+import type { Publisher } from '../../functions/stream-inference/outbound/publisher.js';
 
 /** The package, by name: `npm i -D` this to measure it. */
 export const PLATFORMATIC_PACKAGE = '@platformatic/kafka';

@@ -25,6 +25,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...base, KAFKA_CLIENT_ID: 'iris-stream' }).kafka.clientId).toBe('iris-stream');
   });
 
+  it('reads the transaction timeout from KAFKA_TRANSACTION_TIMEOUT_MS, 60 s by default, within what a broker accepts', () => {
+    expect(loadConfig(base).kafka.transactionTimeoutMs).toBe(60_000);
+    expect(loadConfig({ ...base, KAFKA_TRANSACTION_TIMEOUT_MS: '30000' }).kafka.transactionTimeoutMs).toBe(
+      30_000,
+    );
+    expect(() => loadConfig({ ...base, KAFKA_TRANSACTION_TIMEOUT_MS: '900001' })).toThrow(
+      /KAFKA_TRANSACTION_TIMEOUT_MS/,
+    );
+  });
+
   it('treats kfserving as the V2 protocol', () => {
     expect(loadConfig({ ...base, PROTOCOL: 'kfserving' }).model.protocol).toBe('v2');
   });
