@@ -1,8 +1,8 @@
 import type { KafkaConfig } from '../config.js';
-import { detailOf, FailureKind, RecordFailure, reasonOf } from '../failures.js';
 import type { OutboundRecord } from './output-records.js';
 import { produceRequests } from './produce-requests.js';
 import { createProducer, ProducerSlot } from './producer-slot.js';
+import { publishBefore } from './publish-deadline.js';
 import { TransactionalPublisher } from './transactional-publisher.js';
 
 /**
@@ -65,35 +65,13 @@ export class KafkaPublisher implements Publisher {
     if (records.length === 0) return;
     const abandoned = new AbortController();
     const work = this.#transactions?.publish(records, abandoned.signal) ?? this.#send(records);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new RecordFailure('broker did not acknowledge before the deadline', {
-              kind: FailureKind.publish,
-            }),
-          ),
-        Math.max(0, deadline - Date.now()),
-      );
-    });
-    try {
-      await Promise.race([work, timeout]);
-    } catch (cause) {
-      // The send may still be in flight: it must not commit, and its producer is replaced so that
-      // its retries do not mix with new sends (not awaited: see ProducerSlot).
+    // The send may still be in flight when the publish gives up: it must not commit, and its
+    // producer is replaced so that its retries do not mix with new sends (not awaited: see
+    // ProducerSlot).
+    await publishBefore(work, deadline, () => {
       abandoned.abort();
-      work.catch(() => undefined);
       if (this.#transactions === undefined) void this.#slot.reset();
-      if (cause instanceof RecordFailure) throw cause;
-      throw new RecordFailure(`publish failed: ${publishReason(cause)}`, {
-        kind: FailureKind.publish,
-        detail: detailOf(cause),
-        cause,
-      });
-    } finally {
-      clearTimeout(timer);
-    }
+    });
   }
 
   async close(): Promise<void> {
@@ -116,19 +94,3 @@ export class KafkaPublisher implements Publisher {
     }
   }
 }
-
-/**
- * A producer error by its facts, not its message: each error of the chain (to three deep) by its
- * class, the broker's error type (`NOT_LEADER_OR_FOLLOWER`) and the network code (`ECONNREFUSED`).
- *
- * @example
- * publishReason(error); // "KafkaJSNumberOfRetriesExceeded <- KafkaJSConnectionError ECONNREFUSED"
- */
-const publishReason = (error: unknown): string => {
-  const facts: string[] = [];
-  for (let e = error, depth = 0; e instanceof Error && depth < 3; e = e.cause, depth++) {
-    const { type, code } = e as { type?: unknown; code?: unknown };
-    facts.push([reasonOf(e), type, code].filter((f) => typeof f === 'string' && f !== '').join(' '));
-  }
-  return facts.length === 0 ? reasonOf(error) : facts.join(' <- ');
-};
