@@ -26,6 +26,7 @@ const PROP_OF_VARIABLE = {
   kafkaClientId: 'clientId',
   kafkaCompression: null,
   kafkaTransactional: 'transactional',
+  kafkaTransactionTimeoutMs: 'timeout',
   modelEndpoint: 'modelEndpoint',
   modelName: 'modelName',
   protocol: 'protocol',
@@ -33,7 +34,7 @@ const PROP_OF_VARIABLE = {
   seldonApi: 'seldonApi',
   modelTimeoutMs: 'modelTimeout',
   modelConcurrency: 'modelConcurrency',
-  coalesceMaxRecords: 'coalesceMaxRecords',
+  coalesceMaxRecords: 'coalesce',
   reportBatchItemFailures: 'reportBatchItemFailures',
   safetyMarginMs: 'safetyMargin',
   retryBaseMs: 'retryBaseDelay',
@@ -62,6 +63,18 @@ const PROP_BY_NAME: ReadonlyMap<string, string> = new Map(
 export const defaultClientId = (scope: IConstruct): string =>
   `${DEFAULTS.clientId}-${scope.node.addr.slice(-8)}`;
 
+/**
+ * The producer's transaction timeout: no longer than the function's timeout, since a transaction
+ * never outlives the invocation that opens it (its publish ends before the function times out), and
+ * no longer than Kafka's default. A transaction nobody fences (its partition gets no more batches)
+ * is aborted by the broker after it, so read_committed readers of the output are not held longer.
+ *
+ * @example
+ * transactionTimeoutMs(30_000); // 30_000
+ */
+export const transactionTimeoutMs = (functionTimeoutMs: number): number =>
+  Math.min(functionTimeoutMs, DEFAULTS.transactionTimeoutMs);
+
 /** What the environment is built from, once the props are validated and defaulted. */
 export interface HandlerEnvironmentInputs {
   readonly source: KafkaSourceConfig;
@@ -70,6 +83,8 @@ export interface HandlerEnvironmentInputs {
   readonly modelEndpoint: string;
   readonly reportBatchItemFailures: boolean;
   readonly clientId: string;
+  /** The function's timeout, in milliseconds. */
+  readonly timeoutMs: number;
   readonly serviceName: string;
   readonly metricsNamespace: string;
 }
@@ -104,7 +119,12 @@ export const handlerEnvironment = (
     [ENV.kafkaTls]: String(props.tls ?? defaultTls(source, auth)),
     ...(auth.secret ? { [ENV.kafkaSecretArn]: auth.secret.secretArn } : {}),
     [ENV.kafkaClientId]: inputs.clientId,
-    ...(props.transactional ? { [ENV.kafkaTransactional]: 'true' } : {}),
+    ...(props.transactional
+      ? {
+          [ENV.kafkaTransactional]: 'true',
+          [ENV.kafkaTransactionTimeoutMs]: String(transactionTimeoutMs(inputs.timeoutMs)),
+        }
+      : {}),
     ...(props.tracing ? { [ENV.tracing]: 'true' } : {}),
     ...(props.schemaRegistry ? { [ENV.schemaRecordFormat]: props.schemaRegistry.recordFormat } : {}),
     [ENV.modelEndpoint]: inputs.modelEndpoint,

@@ -11,8 +11,16 @@ export interface StreamKafkaResources {
   readonly consumerGroupId: string;
   /** Output and error topics (and a Kafka on-failure topic): where the stream produces. */
   readonly producedTopics: readonly string[];
-  /** Transactional ids the producer uses (`<clientId>-<uuid>` per warm container), when transactional. */
+  /**
+   * Transactional ids the producer uses, when transactional: `<clientId>-<input topic>-<partition>`,
+   * one per input partition (functions/stream-inference/outbound/transactional-publisher.ts).
+   */
   readonly transactionalIds?: string;
+  /**
+   * The group each transaction commits its input offsets to (`<clientId>-published`), read back to
+   * skip records already published, when transactional.
+   */
+  readonly publishedGroupId?: string;
 }
 
 const statement = (sid: string, actions: string[], resources: string[]) =>
@@ -55,7 +63,9 @@ export const grantMskIamStream = (grantee: IGrantable, arns: MskArns, res: Strea
     statement(
       'KafkaConsumerGroup',
       ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
-      [arns.group(res.consumerGroupId)],
+      [res.consumerGroupId, ...(res.publishedGroupId === undefined ? [] : [res.publishedGroupId])].map((g) =>
+        arns.group(g),
+      ),
     ),
   );
   principal.addToPrincipalPolicy(
@@ -78,7 +88,7 @@ export const grantMskIamStream = (grantee: IGrantable, arns: MskArns, res: Strea
 
 /**
  * Acknowledges cdk-nag's AwsSolutions-IAM5 for the transactional-id grant, and for that resource
- * only: its `*` stands for the UUID each warm container appends to the client id. cdk-nag names the
+ * only: its `*` stands for the input topic and partition each id ends with. cdk-nag names the
  * resource as written in the template, a `Fn::Join` rendered part by part when the cluster ARN is a
  * token, so the acknowledgement is built from the resolved ARN.
  */
@@ -86,8 +96,8 @@ export const acknowledgeTransactionalIds = (role: Role, transactionalIdArn: stri
   Validations.of(role).acknowledge({
     id: `AwsSolutions-IAM5[Resource::${renderedArn(role, transactionalIdArn)}]`,
     reason:
-      "The producer's transactional ids are the client id plus a UUID drawn per warm container, unknown " +
-      'at deploy time; the wildcard covers that suffix only, on this cluster.',
+      "The producer's transactional ids are the client id plus the input topic and partition each one " +
+      'serves, partitions unknown at deploy time; the wildcard covers that suffix only, on this cluster.',
   });
 };
 

@@ -1,4 +1,5 @@
 export * from './authentication.js';
+export * from './coalesce.js';
 export * from './errors.js';
 export * from './event-pollers.js';
 export * from './kafka-inference-stream.js';

@@ -119,6 +119,7 @@ export class KafkaInferenceStream extends Construct {
         ])
       : undefined;
 
+    const timeout = props.timeout ?? Duration.seconds(60);
     const environment = handlerEnvironment(props, {
       source,
       auth,
@@ -126,6 +127,7 @@ export class KafkaInferenceStream extends Construct {
       modelEndpoint: endpoint.env,
       reportBatchItemFailures,
       clientId,
+      timeoutMs: timeout.toMilliseconds(),
       serviceName: this.serviceName,
       metricsNamespace: this.metricsNamespace,
     });
@@ -138,7 +140,7 @@ export class KafkaInferenceStream extends Construct {
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 1024,
-      timeout: props.timeout ?? Duration.seconds(60),
+      timeout,
       role: this.role,
       logGroup: this.logGroup,
       description: `Seldon serverType: kafka stream ${this.inputTopic} -> ${this.outputTopic}`,
@@ -246,7 +248,9 @@ export class KafkaInferenceStream extends Construct {
           inputTopic: this.inputTopic,
           consumerGroupId: this.consumerGroupId,
           producedTopics: [this.outputTopic, this.errorTopic, ...failureTopic],
-          ...(props.transactional ? { transactionalIds: `${clientId}-*` } : {}),
+          ...(props.transactional
+            ? { transactionalIds: `${clientId}-*`, publishedGroupId: `${clientId}-published` }
+            : {}),
         });
         if (props.transactional)
           acknowledgeTransactionalIds(this.role, this.arns.transactionalId(`${clientId}-*`));

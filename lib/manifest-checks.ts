@@ -1,12 +1,19 @@
-import { RANGES, TOPIC_NAME, TOPIC_NAME_RULE, topicsClash } from '../functions/stream-inference/contract.js';
+import {
+  packsRecords,
+  parseCoalesce,
+  TOPIC_NAME,
+  TOPIC_NAME_RULE,
+  topicsClash,
+} from '../functions/stream-inference/contract.js';
+import { Coalesce } from './coalesce.js';
 import type { ManifestFinding } from './errors.js';
 import type { Transport } from './props.js';
 import { GLUE_REGISTRY_ARN, GLUE_REGISTRY_ARN_RULE } from './schema-registry.js';
 import type { SeldonStreamSpec } from './seldon-manifest.js';
 
 /**
- * The annotation of a SeldonDeployment (`metadata.annotations`) that sets its streams'
- * `coalesceMaxRecords`: records of one partition packed into one model call (REST only).
+ * The annotation of a SeldonDeployment (`metadata.annotations`) that sets its streams' `coalesce`:
+ * records of one partition packed into one model call (REST only), a number or `auto`.
  */
 export const COALESCE_ANNOTATION = 'msk-inference/coalesce-max-records';
 
@@ -59,30 +66,30 @@ export const topicsFit = (topics: PredictorTopics, envPath: string, findings: Ma
 };
 
 /**
- * The deployment's {@link COALESCE_ANNOTATION}: an integer in the handler's range, above 1 for
- * REST only.
+ * The deployment's {@link COALESCE_ANNOTATION}: `auto`, or an integer in the handler's range
+ * (the handler's own grammar, contract.ts `parseCoalesce`); packing for REST only.
  */
 export const coalesceAnnotation = (
   metadata: Obj,
   transport: Transport,
   at: string,
   findings: ManifestFinding[],
-): number | undefined => {
+): Coalesce | undefined => {
   const annotations = isObj(metadata.annotations) ? metadata.annotations : {};
   const raw = annotations[COALESCE_ANNOTATION];
   if (raw === undefined) return undefined;
   const field = `${at}metadata.annotations["${COALESCE_ANNOTATION}"]`;
-  const n = typeof raw === 'string' || typeof raw === 'number' ? Number(raw) : Number.NaN;
-  const { min, max } = RANGES.coalesceMaxRecords;
-  if (!Number.isInteger(n) || n < min || n > max) {
-    findings.push({ field, message: `'${String(raw)}' is not an integer from ${min} to ${max}` });
+  const parsed = parseCoalesce(typeof raw === 'string' ? raw : JSON.stringify(raw));
+  if ('problem' in parsed) {
+    findings.push({ field, message: parsed.problem });
     return undefined;
   }
-  if (n > 1 && transport !== 'rest') {
+  const { coalesce } = parsed;
+  if (packsRecords(coalesce) && transport !== 'rest') {
     findings.push({ field, message: 'packs JSON requests: it needs spec.transport rest' });
     return undefined;
   }
-  return n;
+  return coalesce.mode === 'auto' ? Coalesce.auto() : Coalesce.records(coalesce.maxRecords);
 };
 
 /**

@@ -161,7 +161,7 @@ export class MskInferenceStack extends Stack {
         protocol: spec.protocol,
         transport: spec.transport,
         ...(spec.seldonApi ? { seldonApi: spec.seldonApi } : {}),
-        ...(spec.coalesceMaxRecords ? { coalesceMaxRecords: spec.coalesceMaxRecords } : {}),
+        ...(spec.coalesce ? { coalesce: spec.coalesce } : {}),
         ...(spec.glueSchemaRegistryArn
           ? { schemaRegistry: StreamSchemaRegistry.glue(spec.glueSchemaRegistryArn) }
           : {}),

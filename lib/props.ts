@@ -141,9 +141,12 @@ export interface KafkaInferenceStreamProps extends EventSourceMappingOptions, Ha
    */
   readonly seldonApi?: SeldonApi;
   /**
-   * Publish each batch's outputs and errors in one Kafka transaction (`KAFKA_TRANSACTIONAL`), so
-   * `read_committed` consumers never see half a batch. Each warm container uses its own
-   * transactional id `<clientId>-<uuid>`; with MSK IAM the role may describe and alter those ids.
+   * Publish exactly once for `read_committed` consumers (`KAFKA_TRANSACTIONAL`): each input
+   * partition's outputs and errors of a batch in one Kafka transaction under the transactional id
+   * `<clientId>-<input topic>-<partition>`, which commits the partition's next offset to the group
+   * `<clientId>-published`. The broker aborts a transaction left open after the function's `timeout`
+   * (at most 60 s, `KAFKA_TRANSACTION_TIMEOUT_MS`). With MSK IAM the role may describe and alter
+   * those ids and that group.
    *
    * @default false
    */

@@ -1,4 +1,5 @@
 import { parseAllDocuments } from 'yaml';
+import type { Coalesce } from './coalesce.js';
 import { ManifestError, type ManifestFinding } from './errors.js';
 import {
   COALESCE_ANNOTATION,
@@ -46,7 +47,7 @@ export interface SeldonStreamSpec {
   /** `SELDON_API` (graph or microservice), for the seldon protocol. */
   readonly seldonApi?: SeldonApi;
   /** The deployment's {@link COALESCE_ANNOTATION}, when set. */
-  readonly coalesceMaxRecords?: number;
+  readonly coalesce?: Coalesce;
   /** The deployment's {@link GLUE_REGISTRY_ANNOTATION}, when set. */
   readonly glueSchemaRegistryArn?: string;
 }
@@ -95,7 +96,7 @@ const graphEndpoint = (graph: Obj, transport: Transport): string => {
 interface DeploymentCommon {
   readonly protocol: Protocol;
   readonly transport: Transport;
-  readonly coalesceMaxRecords?: number;
+  readonly coalesce?: Coalesce;
   readonly glueSchemaRegistryArn?: string;
 }
 
@@ -155,7 +156,7 @@ const predictorStream = (
     protocol: common.protocol,
     transport: common.transport,
     ...(seldonApi ? { seldonApi: seldonApi as SeldonApi } : {}),
-    ...(common.coalesceMaxRecords ? { coalesceMaxRecords: common.coalesceMaxRecords } : {}),
+    ...(common.coalesce ? { coalesce: common.coalesce } : {}),
     ...(common.glueSchemaRegistryArn ? { glueSchemaRegistryArn: common.glueSchemaRegistryArn } : {}),
   };
 };
@@ -192,7 +193,7 @@ const deploymentStreams = (doc: Obj, at: string, findings: ManifestFinding[]): P
   }
   const protocol = oneOf(spec.protocol, PROTOCOLS, 'seldon', `${at}spec.protocol`, findings);
   const transport = oneOf(spec.transport, TRANSPORTS, 'rest', `${at}spec.transport`, findings);
-  const coalesceMaxRecords = coalesceAnnotation(metadata, transport, at, findings);
+  const coalesce = coalesceAnnotation(metadata, transport, at, findings);
   const predictors = spec.predictors;
   if (!Array.isArray(predictors) || predictors.length === 0) {
     findings.push({ field: `${at}spec.predictors`, message: 'must list at least one predictor' });
@@ -202,7 +203,7 @@ const deploymentStreams = (doc: Obj, at: string, findings: ManifestFinding[]): P
   const common = {
     protocol,
     transport,
-    ...(coalesceMaxRecords ? { coalesceMaxRecords } : {}),
+    ...(coalesce ? { coalesce } : {}),
     ...(glueSchemaRegistryArn ? { glueSchemaRegistryArn } : {}),
   };
   return predictors.flatMap((p, i) => {

@@ -3,9 +3,11 @@ import {
   DEFAULTS,
   ENV,
   type IntegerRange,
+  packsRecords,
   RANGES,
   type Transport,
 } from '../functions/stream-inference/contract.js';
+import type { Coalesce } from './coalesce.js';
 import { StreamConfigError } from './errors.js';
 
 /**
@@ -28,11 +30,12 @@ export interface HandlerTuning {
   readonly modelConcurrency?: number;
   /**
    * Records of one partition packed into one model call along the batch dimension
-   * (`COALESCE_MAX_RECORDS`), 1–10000; REST only. 1 sends each record alone.
+   * (`COALESCE_MAX_RECORDS`): `Coalesce.records(n)` (1–10000) or `Coalesce.auto()`; packing needs
+   * `transport: 'rest'`.
    *
-   * @default 1
+   * @default Coalesce.perRecord() - one model call per record
    */
-  readonly coalesceMaxRecords?: number;
+  readonly coalesce?: Coalesce;
   /**
    * The largest input value, produced record and produce request (`MAX_RECORD_BYTES`), 1 byte to
    * Lambda's 6 MB invocation payload; keep it a few kilobytes under the topics' `max.message.bytes`.
@@ -70,7 +73,7 @@ const millis =
 
 /** Each prop, the variable it sets, its value in the variable's unit, and the handler's range. */
 const TUNING: ReadonlyArray<{
-  readonly prop: keyof HandlerTuning;
+  readonly prop: Exclude<keyof HandlerTuning, 'coalesce'>;
   readonly variable: string;
   readonly value: Millis;
   readonly range: IntegerRange;
@@ -88,13 +91,6 @@ const TUNING: ReadonlyArray<{
     variable: ENV.modelConcurrency,
     value: (t) => t.modelConcurrency,
     range: RANGES.modelConcurrency,
-    unit: '',
-  },
-  {
-    prop: 'coalesceMaxRecords',
-    variable: ENV.coalesceMaxRecords,
-    value: (t) => t.coalesceMaxRecords,
-    range: RANGES.coalesceMaxRecords,
     unit: '',
   },
   {
@@ -150,9 +146,7 @@ export const validateTuning = (tuning: HandlerTuning, transport: Transport): voi
       );
     }
   }
-  if ((tuning.coalesceMaxRecords ?? 1) > 1 && transport !== 'rest') {
-    throw new StreamConfigError('coalesceMaxRecords', 'packs JSON requests: it needs transport rest');
-  }
+  validateCoalesce(tuning.coalesce, transport);
   const base = tuning.retryBaseDelay?.toMilliseconds() ?? DEFAULTS.retryBaseMs;
   const max = tuning.retryMaxDelay?.toMilliseconds() ?? DEFAULTS.retryMaxMs;
   if (base > max) {
@@ -160,6 +154,24 @@ export const validateTuning = (tuning: HandlerTuning, transport: Transport): voi
       'retryBaseDelay',
       `(${base} ms) must not exceed retryMaxDelay (${max} ms): the backoff starts at the first and stops at the second`,
     );
+  }
+};
+
+const validateCoalesce = (coalesce: Coalesce | undefined, transport: Transport): void => {
+  if (coalesce === undefined) return;
+  const { setting } = coalesce;
+  if (setting.mode === 'fixed' && !Token.isUnresolved(setting.maxRecords)) {
+    const { min, max } = RANGES.coalesceMaxRecords;
+    const n = setting.maxRecords;
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new StreamConfigError(
+        'coalesce',
+        `Coalesce.records(n) needs an integer from ${min} to ${max} (got ${n}); or use Coalesce.auto()`,
+      );
+    }
+  }
+  if (packsRecords(setting) && transport !== 'rest') {
+    throw new StreamConfigError('coalesce', 'packs JSON requests: it needs transport rest');
   }
 };
 
@@ -171,10 +183,12 @@ export const validateTuning = (tuning: HandlerTuning, transport: Transport): voi
  * tuningEnvironment({ modelConcurrency: 4, safetyMargin: Duration.seconds(5) });
  * // { MODEL_CONCURRENCY: '4', SAFETY_MARGIN_MS: '5000' }
  */
-export const tuningEnvironment = (tuning: HandlerTuning): Record<string, string> =>
-  Object.fromEntries(
+export const tuningEnvironment = (tuning: HandlerTuning): Record<string, string> => ({
+  ...Object.fromEntries(
     TUNING.flatMap(({ variable, value }) => {
       const v = value(tuning);
       return v === undefined ? [] : [[variable, String(v)]];
     }),
-  );
+  ),
+  ...(tuning.coalesce === undefined ? {} : { [ENV.coalesceMaxRecords]: tuning.coalesce.variableValue }),
+});

@@ -7,19 +7,26 @@ import {
 } from './batch/outcomes.js';
 import { processBatch } from './batch/process-batch.js';
 import type { Config } from './config.js';
+import { packsRecords } from './contract.js';
 import { BatchNotDoneError, detailOf, FailureKind, reasonOf } from './failures.js';
 import { decodeEvent } from './inbound/event.js';
 import { type BrokerLookup, brokersOrRedelivery, pinBrokers } from './inbound/event-source.js';
 import { loadRequestPreparer } from './inbound/request-check.js';
 import { loadAnswerCheck } from './model/answer-check.js';
-import { coalescerFor } from './model/coalesce/index.js';
+import { coalescerFor, packSizeFor } from './model/coalesce/index.js';
 import { protocolSpec } from './model/protocols/index.js';
 import { TimeoutBudget } from './model/timeout-budget.js';
 import { createTransport, type ModelTransport } from './model/transport/index.js';
 import { recordBuilder } from './outbound/output-records.js';
 import { KafkaPublisher, type Publisher } from './outbound/publisher.js';
 import { capped, MAX_DETAIL_CHARS } from './reason.js';
-import { logger, recordCounts, recordModelLatency, recordModelUnauthorized } from './telemetry.js';
+import {
+  logger,
+  recordCounts,
+  recordModelLatency,
+  recordModelUnauthorized,
+  recordPackSize,
+} from './telemetry.js';
 import { recordTracer } from './tracing/record-spans.js';
 
 /** The part of Lambda's context the stream reads; the local runner supplies the same. */
@@ -60,9 +67,11 @@ export const createBatchHandler = async (
   const { safetyMarginMs, reportBatchItemFailures, logPayloads } = config.pipeline;
   const health = { lastSuccessAt: 0, lastSuccessStartedAt: 0 };
   const timeouts = new TimeoutBudget();
-  const { coalesceMaxRecords } = config.model;
-  const coalescer =
-    coalesceMaxRecords > 1 ? coalescerFor(config.model.protocol, coalesceMaxRecords) : undefined;
+  const { coalesce } = config.model;
+  // With `auto`, the size it learns lives as long as the container, so later batches start from it.
+  const coalescer = packsRecords(coalesce)
+    ? coalescerFor(config.model.protocol, packSizeFor(coalesce, recordPackSize))
+    : undefined;
   const tracer = recordTracer({ tracing: config.pipeline.tracing });
 
   const publisherFor = (brokers: readonly string[]): Publisher => {

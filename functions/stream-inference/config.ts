@@ -1,6 +1,7 @@
 import {
   BROKER_ADDRESS,
   COMPRESSIONS,
+  type Coalesce,
   type Compression,
   DEFAULTS,
   ENV,
@@ -11,6 +12,8 @@ import {
   MSK_CLUSTER_ARN,
   MSK_CLUSTER_ARN_RULE,
   PROTOCOLS,
+  packsRecords,
+  parseCoalesce,
   parseModelEndpoint,
   RANGES,
   SCHEMA_RECORD_FORMATS,
@@ -27,7 +30,7 @@ import { ConfigError } from './failures.js';
 
 /** `kfserving` and `v2` name the same Open Inference Protocol; the config keeps one spelling. */
 export type Protocol = 'seldon' | 'tensorflow' | 'v2';
-export type { KafkaAuth, ModelEndpoint, SchemaRecordFormat, SeldonApi, Transport };
+export type { Coalesce, KafkaAuth, ModelEndpoint, SchemaRecordFormat, SeldonApi, Transport };
 
 export interface KafkaConfig {
   /**
@@ -52,8 +55,9 @@ export interface KafkaConfig {
   /** Producer compression for output and error records. */
   readonly compression: Compression;
   /**
-   * Publish each batch's records in one Kafka transaction, so read_committed consumers never see
-   * half a batch. Each warm container gets its own transactional id: Lambda runs many at once.
+   * Publish each input partition's share of a batch in one Kafka transaction, with that partition's
+   * next offset committed to the group `<clientId>-published` in the same transaction, so that
+   * read_committed consumers see each record once (outbound/transactional-publisher.ts).
    */
   readonly transactional: boolean;
   /**
@@ -61,6 +65,11 @@ export interface KafkaConfig {
    * record's value is its decoded form, as JSON: the model request itself (REST only).
    */
   readonly schemaRecordFormat?: SchemaRecordFormat;
+  /**
+   * How long the broker keeps a transaction open before it aborts it itself: a transaction nobody
+   * fences holds read_committed readers of its partitions back that long.
+   */
+  readonly transactionTimeoutMs: number;
 }
 
 export interface ModelConfig {
@@ -72,8 +81,8 @@ export interface ModelConfig {
   readonly timeoutMs: number;
   /** Model calls in flight at once across all partitions of a batch. */
   readonly concurrency: number;
-  /** Records of one partition packed into one model call along the batch dimension (1 = off). */
-  readonly coalesceMaxRecords: number;
+  /** Records of one partition packed into one model call along the batch dimension. */
+  readonly coalesce: Coalesce;
 }
 
 export interface PipelineConfig {
@@ -127,6 +136,14 @@ const integer = (env: Env, name: string, fallback: number, { min, max }: Integer
     throw new ConfigError(name, `'${v}' is not allowed; an integer from ${min} to ${max}`);
   }
   return n;
+};
+
+const coalesceOf = (env: Env): Coalesce => {
+  const v = value(env, ENV.coalesceMaxRecords);
+  if (v === undefined) return { mode: 'fixed', maxRecords: DEFAULTS.coalesceMaxRecords };
+  const parsed = parseCoalesce(v);
+  if ('problem' in parsed) throw new ConfigError(ENV.coalesceMaxRecords, parsed.problem);
+  return parsed.coalesce;
 };
 
 const bool = (env: Env, name: string, fallback: boolean): boolean => {
@@ -203,13 +220,8 @@ export const loadConfig = (env: Env = process.env): Config => {
     );
   }
 
-  const coalesceMaxRecords = integer(
-    env,
-    ENV.coalesceMaxRecords,
-    DEFAULTS.coalesceMaxRecords,
-    RANGES.coalesceMaxRecords,
-  );
-  if (coalesceMaxRecords > 1 && transport !== 'rest') {
+  const coalesce = coalesceOf(env);
+  if (packsRecords(coalesce) && transport !== 'rest') {
     throw new ConfigError(
       ENV.coalesceMaxRecords,
       'packs JSON requests: it needs TRANSPORT rest (leave it at 1)',
@@ -267,6 +279,12 @@ export const loadConfig = (env: Env = process.env): Config => {
       compression: oneOf(env, ENV.kafkaCompression, COMPRESSIONS, DEFAULTS.compression),
       transactional: bool(env, ENV.kafkaTransactional, false),
       ...(schemaRecordFormat === undefined ? {} : { schemaRecordFormat }),
+      transactionTimeoutMs: integer(
+        env,
+        ENV.kafkaTransactionTimeoutMs,
+        DEFAULTS.transactionTimeoutMs,
+        RANGES.transactionTimeoutMs,
+      ),
     },
     model: {
       endpoint: parsed.endpoint,
@@ -276,7 +294,7 @@ export const loadConfig = (env: Env = process.env): Config => {
       seldonApi: oneOf(env, ENV.seldonApi, SELDON_APIS, DEFAULTS.seldonApi),
       timeoutMs: integer(env, ENV.modelTimeoutMs, DEFAULTS.modelTimeoutMs, RANGES.modelTimeoutMs),
       concurrency: integer(env, ENV.modelConcurrency, DEFAULTS.modelConcurrency, RANGES.modelConcurrency),
-      coalesceMaxRecords,
+      coalesce,
     },
     pipeline: {
       reportBatchItemFailures: bool(env, ENV.reportBatchItemFailures, true),

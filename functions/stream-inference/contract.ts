@@ -21,6 +21,8 @@ export const ENV = {
   kafkaClientId: 'KAFKA_CLIENT_ID',
   kafkaCompression: 'KAFKA_COMPRESSION',
   kafkaTransactional: 'KAFKA_TRANSACTIONAL',
+  /** How long the broker keeps a transaction open before aborting it itself; the construct sets it. */
+  kafkaTransactionTimeoutMs: 'KAFKA_TRANSACTION_TIMEOUT_MS',
   modelEndpoint: 'MODEL_ENDPOINT',
   modelName: 'MODEL_NAME',
   protocol: 'PROTOCOL',
@@ -71,7 +73,10 @@ export const DEFAULTS = {
   /** KAFKA_ERROR_TOPIC defaults to KAFKA_INPUT_TOPIC plus this. */
   errorTopicSuffix: '-errors',
   modelTimeoutMs: 10_000,
+  /** Kafka's own default `transaction.timeout.ms`. */
+  transactionTimeoutMs: 60_000,
   modelConcurrency: 16,
+  /** One record per call: packing is opt-in (see {@link parseCoalesce}). */
   coalesceMaxRecords: 1,
   safetyMarginMs: 3_000,
   retryBaseMs: 100,
@@ -92,6 +97,8 @@ export interface IntegerRange {
 /** The integer variables' bounds, checked at cold start and, for typed props, at synth. */
 export const RANGES = {
   modelTimeoutMs: { min: 1, max: 900_000 },
+  /** Up to a broker's default `transaction.max.timeout.ms` (15 minutes), which refuses more. */
+  transactionTimeoutMs: { min: 1_000, max: 900_000 },
   modelConcurrency: { min: 1, max: 1_024 },
   coalesceMaxRecords: { min: 1, max: 10_000 },
   safetyMarginMs: { min: 0, max: 600_000 },
@@ -112,8 +119,59 @@ export const METRICS = {
   eventsRefused: 'EventsRefused',
   /** Records left for redelivery because the model refused the function's credentials. */
   modelUnauthorized: 'ModelUnauthorized',
+  /** `COALESCE_MAX_RECORDS=auto`: the pack size learned, each time it changes. */
+  coalescePackSize: 'CoalescePackSize',
 } as const;
 export type MetricName = (typeof METRICS)[keyof typeof METRICS];
+
+/** How records of one partition share model calls (`COALESCE_MAX_RECORDS`). */
+export type Coalesce =
+  /** At most `maxRecords` per call; 1 sends each record alone. */
+  | { readonly mode: 'fixed'; readonly maxRecords: number }
+  /** Starts at `startRecords`, doubles while the model answers full packs, stays below a refused size. */
+  | { readonly mode: 'auto'; readonly startRecords: number; readonly maxRecords: number };
+
+/** `COALESCE_MAX_RECORDS=auto`: the first pack size, and the most it may learn (the variable's range). */
+export const AUTO_COALESCE = {
+  value: 'auto',
+  startRecords: 16,
+  maxRecords: RANGES.coalesceMaxRecords.max,
+} as const;
+
+export const COALESCE_RULE = `an integer from ${RANGES.coalesceMaxRecords.min} to ${RANGES.coalesceMaxRecords.max} (1 = each record alone), or ${AUTO_COALESCE.value}`;
+
+/**
+ * COALESCE_MAX_RECORDS (or the Seldon annotation) by its grammar, or what is wrong with it.
+ *
+ * @example
+ * parseCoalesce('64'); // { coalesce: { mode: 'fixed', maxRecords: 64 } }
+ * parseCoalesce('auto'); // { coalesce: { mode: 'auto', startRecords: 16, maxRecords: 10000 } }
+ * parseCoalesce('0'); // { problem: "'0' is not allowed; allowed: an integer from 1 to 10000 (1 = each record alone), or auto" }
+ */
+export const parseCoalesce = (
+  raw: string,
+): { readonly coalesce: Coalesce } | { readonly problem: string } => {
+  const v = raw.trim().toLowerCase();
+  if (v === AUTO_COALESCE.value) {
+    const { startRecords, maxRecords } = AUTO_COALESCE;
+    return { coalesce: { mode: 'auto', startRecords, maxRecords } };
+  }
+  const n = Number(v);
+  const { min, max } = RANGES.coalesceMaxRecords;
+  if (v === '' || !Number.isInteger(n) || n < min || n > max) {
+    return { problem: `'${raw}' is not allowed; allowed: ${COALESCE_RULE}` };
+  }
+  return { coalesce: { mode: 'fixed', maxRecords: n } };
+};
+
+/**
+ * Whether records share calls: packs are JSON, so this needs TRANSPORT rest.
+ *
+ * @example
+ * packsRecords({ mode: 'fixed', maxRecords: 1 }); // false
+ */
+export const packsRecords = (coalesce: Coalesce): boolean =>
+  coalesce.mode === 'auto' || coalesce.maxRecords > 1;
 
 /** Headers read from input records and written on output and error records. */
 export const HEADERS = {

@@ -3,6 +3,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { OutcomeCounts, RecordOutcome } from './batch/outcomes.js';
 import { DEFAULTS, METRICS } from './contract.js';
 import { FailureKind } from './failures.js';
+import type { PackSizeChange } from './model/coalesce/pack-size.js';
 
 // Service name and namespace come from POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE when set.
 export const logger = new Logger({ serviceName: DEFAULTS.serviceName });
@@ -65,4 +66,16 @@ export const recordModelLatency = (ms: number): void => {
 /** Counts an event refused because it did not come from the configured cluster. */
 export const recordEventRefused = (): void => {
   metrics.addMetric(METRICS.eventsRefused, MetricUnit.Count, 1);
+};
+
+/**
+ * Logs a change of the pack size `COALESCE_MAX_RECORDS=auto` learned, and emits the new size (each
+ * warm container learns its own; the latest value is the size its packs now have).
+ *
+ * @example
+ * recordPackSize({ from: 16, to: 32, cause: 'grew' });
+ */
+export const recordPackSize = (change: PackSizeChange): void => {
+  logger.info('coalesce pack size changed', { ...change });
+  metrics.addMetric(METRICS.coalescePackSize, MetricUnit.Count, change.to);
 };

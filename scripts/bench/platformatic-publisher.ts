@@ -13,10 +13,11 @@
  * @see https://github.com/platformatic/kafka/blob/main/docs/base.md
  */
 import type { KafkaConfig } from '../../functions/stream-inference/config.js';
-import { detailOf, FailureKind, RecordFailure, reasonOf } from '../../functions/stream-inference/failures.js';
 import { headerEntries } from '../../functions/stream-inference/outbound/headers.js';
 import type { OutboundRecord } from '../../functions/stream-inference/outbound/output-records.js';
-import { chunkBySize, type Publisher } from '../../functions/stream-inference/outbound/publisher.js';
+import { chunkBySize } from '../../functions/stream-inference/outbound/produce-requests.js';
+import { publishBefore } from '../../functions/stream-inference/outbound/publish-deadline.js';
+import type { Publisher } from '../../functions/stream-inference/outbound/publisher.js';
 
 /** The package, by name: `npm i -D` this to measure it. */
 export const PLATFORMATIC_PACKAGE = '@platformatic/kafka';
@@ -97,33 +98,7 @@ export class PlatformaticPublisher implements Publisher {
 
   async publish(records: readonly OutboundRecord[], deadline: number): Promise<void> {
     if (records.length === 0) return;
-    const work = this.#send(records);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new RecordFailure('broker did not acknowledge before the deadline', {
-              kind: FailureKind.publish,
-            }),
-          ),
-        Math.max(0, deadline - Date.now()),
-      );
-    });
-    try {
-      await Promise.race([work, timeout]);
-    } catch (cause) {
-      work.catch(() => undefined);
-      void this.close();
-      if (cause instanceof RecordFailure) throw cause;
-      throw new RecordFailure(`publish failed: ${reasonOf(cause)}`, {
-        kind: FailureKind.publish,
-        detail: detailOf(cause),
-        cause,
-      });
-    } finally {
-      clearTimeout(timer);
-    }
+    await publishBefore(this.#send(records), deadline, () => void this.close());
   }
 
   async close(): Promise<void> {

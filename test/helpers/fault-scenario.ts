@@ -163,10 +163,20 @@ export const timeline = () => {
   };
 };
 
+/** Reads topics to their end (read_committed); one list of records per topic, in the order given. */
+export type TopicReader = (topics: readonly string[]) => Promise<KafkaRecord[][]>;
+
+/** The Kafka helpers' reader (kafkajs). For transactional output, use java-reader.ts (it says why). */
+const kafkajsReader: TopicReader = async (topics) => {
+  const lists: KafkaRecord[][] = [];
+  for (const topic of topics) lists.push(await readToEnd(topic, { timeoutMs: 60_000 }));
+  return lists;
+};
+
 /**
- * Reads both topics to their end (read_committed) with fresh clients, and checks the books and the
- * answers (read as `format` says). With `waitMs`, reads again until every record is visible or the
- * time is up (an open transaction holds read_committed readers back at its first offset).
+ * Reads both topics to their end (read_committed, with `read`) with fresh clients, and checks the
+ * books and the answers (read as `format` says). With `waitMs`, reads again until every record is
+ * visible or the time is up (an open transaction holds read_committed readers back at its first offset).
  */
 export const settle = async (
   label: string,
@@ -174,20 +184,22 @@ export const settle = async (
   t: Topics,
   waitMs = 0,
   format: RecordFormat = REST_V2,
+  read: TopicReader = kafkajsReader,
 ): Promise<Books & { visibleAfterMs: number }> => {
   await closeKafkaHelpers(); // the helpers' own clients may still hold connections from before an outage
   const started = Date.now();
   let outputs: KafkaRecord[];
   let errors: KafkaRecord[];
   let books: Books;
+  // When the read that saw every record began: the wait, not the time a reader takes (a JVM start).
+  let visibleAfterMs: number;
   for (;;) {
-    outputs = await readToEnd(t.output, { timeoutMs: 60_000 });
-    errors = await readToEnd(t.errors, { timeoutMs: 60_000 });
+    visibleAfterMs = Date.now() - started;
+    [outputs = [], errors = []] = await read([t.output, t.errors]);
     books = account(run, outputs, errors);
     if (books.lost.length === 0 || Date.now() - started > waitMs) break;
     await sleep(1_000);
   }
-  const visibleAfterMs = Date.now() - started;
   const invocations = run.invocations.length;
   const reported = run.invocations.filter((i) => i.reported.length > 0 || i.result !== 'returned').length;
   console.log(

@@ -18,7 +18,7 @@ import { brokerPid, pauseBroker, resumeBroker, startBroker, startModelServer } f
  * The publish deadline race on a real broker: a broker that stops answering in the middle of a
  * publish (frozen with SIGSTOP, like a long GC pause or a partition) must not hold the handler past
  * its Lambda timeout, and what it appends when it wakes up may only duplicate reported records.
- * With KAFKA_TRANSACTIONAL, the transaction left open must not come back either.
+ * With KAFKA_TRANSACTIONAL, exactly-once-freeze.test.ts freezes a private broker of its own.
  *
  * Freezes the shared broker for ~10 s: other test runs against it at the same time see that too.
  */
@@ -44,17 +44,12 @@ afterAll(async () => {
  * Drives 1,000 records in batches of 250 and freezes the broker (SIGSTOP) `freezeAfterMs` into the
  * second batch's publish, with its requests on their way: the broker holds them, answers nothing,
  * and handles them when it is thawed, 4 s after the handler gave up. 2 ms catches a plain produce
- * request; 15 ms a transactional publish between its produce and its commit (AddPartitionsToTxn
- * comes first), the case that left a transaction open.
+ * request.
  */
-const freezeDuringPublish = async (
-  name: string,
-  freezeAfterMs: number,
-  extra: Record<string, string> = {},
-) => {
+const freezeDuringPublish = async (name: string, freezeAfterMs: number) => {
   await Promise.all([startModelServer('mlserver'), startBroker()]);
   const { t, records } = await prepareTopics(name, 1_000);
-  const config = modules.config.loadConfig(envFor(t, { SAFETY_MARGIN_MS: '3000', ...extra }));
+  const config = modules.config.loadConfig(envFor(t, { SAFETY_MARGIN_MS: '3000' }));
   const kafka = new modules.publisher.KafkaPublisher({ brokers: ['127.0.0.1:9092'], kafka: config.kafka });
   const pid = brokerPid();
   let thaw: Promise<void> | undefined;
@@ -113,25 +108,5 @@ describe('a broker that freezes while the handler publishes', () => {
     expect(run.invocations.some((i) => i.reported.length > 0)).toBe(true);
     const books = await settle('broker frozen and thawed', run, t);
     console.log(`[publish race] records published twice after the freeze: ${books.duplicates.length}`);
-  });
-
-  // Skipped: flaky. In the CI run of caaba41 the abandoned transaction was not fenced in time and
-  // read_committed readers saw 250 records twice (it passed in 4 of 4 runs before). Fencing a
-  // transaction left open by a frozen broker through kafkajs is not reliable yet; transactional
-  // publishing is opt-in (KAFKA_TRANSACTIONAL) and at-least-once still holds (no record is lost).
-  it.skip('KAFKA_TRANSACTIONAL=true, broker frozen mid-publish: the abandoned transaction is fenced, read_committed readers see each record once, without waiting', async () => {
-    // Act
-    const { run, t, lines } = await freezeDuringPublish('freeze-tx', 15, { KAFKA_TRANSACTIONAL: 'true' });
-
-    // Assess
-    console.log(`[publish race] broker frozen, transactional:\n  ${lines.join('\n  ')}`);
-    expect(run.invocations.every((i) => i.result === 'returned' && i.ms < 8_000)).toBe(true);
-    expect(run.invocations.some((i) => i.reported.length > 0)).toBe(true);
-    const books = await settle('broker frozen and thawed, transactional', run, t, 120_000);
-    console.log(
-      `[publish race] transactional: every record visible to read_committed after ${books.visibleAfterMs} ms`,
-    );
-    expect(books.duplicates).toEqual([]);
-    expect(books.visibleAfterMs).toBeLessThan(15_000);
   });
 });

@@ -1,19 +1,19 @@
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import type { Config } from '../config.js';
-import { asFailure, FailureKind } from '../failures.js';
 import { type PartitionBatch, sourceOf } from '../inbound/event.js';
 import type { RequestPreparer } from '../inbound/request-check.js';
 import type { AnswerCheck } from '../model/answer-check.js';
 import type { Coalescer, PlannedCall, Ready } from '../model/coalesce/index.js';
-import { type CallDeadline, type CallResult, checkRecord, runCall } from '../model/model-call.js';
+import { type CallDeadline, checkRecord, runCall } from '../model/model-call.js';
 import type { TimeoutBudget } from '../model/timeout-budget.js';
 import type { ModelTransport } from '../model/transport/index.js';
 import type { RecordBuilder } from '../outbound/output-records.js';
 import type { Publisher } from '../outbound/publisher.js';
 import type { RecordTracer } from '../tracing/record-spans.js';
-import { decideFates } from './fates.js';
+import { FinishedPrefix } from './fates.js';
 import type { RecordOutcome } from './outcomes.js';
+import { PrefixPublisher } from './prefix-publisher.js';
 
 export interface PipelineDeps {
   readonly config: Config;
@@ -54,7 +54,8 @@ export interface Deadlines {
 
 /**
  * Runs one Lambda batch: every record of every partition is checked, sent to the model (calls run
- * concurrently, bounded), and its answer or its error published in input order per partition.
+ * concurrently, bounded), and its answer or its error published in input order per partition, each
+ * partition's finished prefix while later calls are in flight (batch/prefix-publisher.ts).
  * A record that meets a transient fault, and every later record of its partition, ends `retry-later`
  * and is not published, so redelivery resumes exactly there.
  *
@@ -83,45 +84,52 @@ const processTraced = async (
   setMaxListeners(Number.POSITIVE_INFINITY, callsEnd.signal);
   const deadline: CallDeadline = { at: deadlines.calls, signal: callsEnd.signal };
   const timer = setTimeout(() => callsEnd.abort(), Math.max(0, deadlines.calls - Date.now()));
-  const results = await Promise.all(
-    partitions.map(async (batch) => {
+  // Once a record of a partition must be redelivered, later ones are not worth a call.
+  const stops = partitions.map(() => ({ offset: Number.POSITIVE_INFINITY }));
+  const publishing = new PrefixPublisher({
+    publisher: deps.publisher,
+    deadline: deadlines.publish,
+    atEndOnly: deps.config.kafka.transactional,
+    onAcked: (o) => deps.timeouts.forget(sourceOf(o.record)),
+    // Nothing is published after a failed publish: no record waiting for redelivery is worth a call.
+    onFailed: () => {
+      for (const stop of stops) stop.offset = Number.NEGATIVE_INFINITY;
+    },
+  });
+  // A failure the model may have caused on its record alone is judged once every call is back, so
+  // that a neighbour's success can prove the model is up; until then it holds its partition back.
+  const meanwhile = { upLately: undefined, timeouts: deps.timeouts };
+  const prefixes = await Promise.all(
+    partitions.map(async (batch, p) => {
       const checked = batch.records.map((record) => checkRecord(record, deps));
+      const prefix = new FinishedPrefix(batch.records, checked, deps.records);
+      publishing.add(p, prefix.advance(meanwhile));
       const ready = checked.flatMap((r, index) => (r.kind === 'ready' ? [{ index, body: r.body }] : []));
-      // A record that passed its check is `not-called` until its call comes back.
-      const results = checked.map((r): CallResult => (r.kind === 'ready' ? { kind: 'not-called' } : r));
-      const calls = planCalls(ready, deps.coalescer);
-      // Once a record of this partition must be redelivered, later ones are not worth a call.
-      const stop = { offset: Number.POSITIVE_INFINITY };
+      const stop = stops[p]!;
       await Promise.all(
-        calls.map((call) =>
-          limit(async () => {
-            const answers = await runCall(call, { records: batch.records, stop, deps, deadline });
-            call.members.forEach((m, k) => {
-              results[m.index] = answers[k]!;
-            });
-          }),
-        ),
+        planCalls(ready, deps.coalescer).map(async (call) => {
+          const answers = await limit(() => runCall(call, { records: batch.records, stop, deps, deadline }));
+          // Outside the call's slot: building the records is no reason to hold the next call back.
+          call.members.forEach((m, k) => {
+            prefix.settle(m.index, answers[k]!);
+          });
+          publishing.add(p, prefix.advance(meanwhile));
+        }),
       );
-      return results;
+      return prefix;
     }),
   ).finally(() => clearTimeout(timer));
-  // Decided only once every call is back, so that a neighbour's success can prove the model is up.
   const evidence = {
     upLately: Date.now() - deps.health.lastSuccessAt < HEALTHY_WITHIN_MS,
     timeouts: deps.timeouts,
   };
-  const outcomes = partitions.flatMap((batch, i) =>
-    decideFates(batch.records, results[i]!, deps.records, evidence),
-  );
-  const outbound = outcomes.flatMap((o) => (o.fate === 'retry-later' ? [] : [o.outbound]));
-  try {
-    await deps.publisher.publish(outbound, deadlines.publish);
-  } catch (error) {
-    const failure = asFailure(error, 'the publish', FailureKind.publish);
-    return outcomes.map((o) => ({ fate: 'retry-later', record: o.record, failure }));
-  }
-  for (const o of outcomes) if (o.fate !== 'retry-later') deps.timeouts.forget(sourceOf(o.record));
-  return outcomes;
+  prefixes.forEach((prefix, p) => {
+    publishing.add(p, prefix.finish(evidence));
+  });
+  const { acked, failure } = await publishing.finish();
+  const outcomes = prefixes.flatMap((prefix) => prefix.outcomes);
+  if (failure === undefined) return outcomes;
+  return outcomes.map((o) => (acked.has(o) ? o : { fate: 'retry-later', record: o.record, failure }));
 };
 
 /** One call per record, or packed calls; a plan that fails sends each record alone. */

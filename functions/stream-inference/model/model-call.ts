@@ -6,9 +6,9 @@ import { type PlannedCall, SplitError } from './coalesce/index.js';
 import { withRetry } from './retry.js';
 
 /**
- * What one record's way to the model came to: the answer, the failure (judged once every call of
- * the batch is back, batch/fates.ts), or no call at all (an earlier record of its partition must be
- * redelivered, so this one waits too).
+ * What one record's way to the model came to: the answer, the failure (judged in batch/fates.ts, a
+ * model error once every call of the batch is back), or no call at all (an earlier record of its
+ * partition must be redelivered, or a publish failed, so this one waits too).
  */
 export type CallResult =
   | { readonly kind: 'answer'; readonly body: Buffer }
@@ -103,11 +103,14 @@ const runPacked = async (call: PlannedCall, partition: PartitionCalls): Promise<
   if (first.offset > stop.offset) return call.members.map(() => ({ kind: 'not-called' }));
   // Its own span: each member's output record keeps the member's span, not the shared call's.
   const traced = deps.tracer?.packedCall(call.members.map((m) => records[m.index]!));
+  const coalescer = deps.coalescer!;
   let answer: Buffer | undefined;
   try {
     answer = await infer(call.body, deps, deadline, { traced });
     endCall(traced);
-    return deps.coalescer!.split(answer, call).map((body) => checkSize(body, deps));
+    const answers = coalescer.split(answer, call).map((body) => checkSize(body, deps));
+    coalescer.size.accepted(call.members.length, call.full === true);
+    return answers;
   } catch (error) {
     // The call's span ends once: with the model's answer, or with the error that stood for one.
     if (answer === undefined) endCall(traced, error);
@@ -119,9 +122,14 @@ const runPacked = async (call: PlannedCall, partition: PartitionCalls): Promise<
         ? undefined
         : asFailure(error, 'the model call', FailureKind.modelUnavailable);
     if (failure === undefined || failure.policy !== 'retry') {
-      const halves = deps.coalescer!.bisect(call);
-      const answers = await Promise.all(halves.map((half) => runCall(half, partition)));
-      return answers.flat();
+      const halves = coalescer.bisect(call);
+      const answers = (await Promise.all(halves.map((half) => runCall(half, partition)))).flat();
+      // Refused whole yet answered in parts: the size was at fault. A 5xx or a timeout says nothing of it.
+      const refusedForSize = failure === undefined || failure.kind === FailureKind.modelRejected;
+      if (refusedForSize && answers.every((a) => a.kind === 'answer')) {
+        coalescer.size.refused(call.members.length);
+      }
+      return answers;
     }
     stop.offset = Math.min(stop.offset, first.offset);
     return call.members.map(() => ({ kind: 'failed', failure }));

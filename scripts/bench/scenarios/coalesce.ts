@@ -1,8 +1,9 @@
 /**
- * Scenario 4, coalescing: the handler with COALESCE_MAX_RECORDS (16, 32, 64) packing records of a
- * partition into one MLServer call, and once per record (scenario 2's configuration), end to end
- * through one local poller, taking turns in order of pack size, so that each step (16 over 1, 32 over
- * 16, 64 over 32) compares two runs made back to back. Draws the records/s per pack size.
+ * Scenario 4, coalescing: the handler with COALESCE_MAX_RECORDS (16, 32, 64, and `auto`, which
+ * learns the pack size) packing records of a partition into one MLServer call, and once per record
+ * (scenario 2's configuration), end to end through one local poller, taking turns in order of pack
+ * size, so that each step (16 over 1, 32 over 16, 64 over 32, auto over 64) compares two runs made
+ * back to back. Draws the records/s per pack size.
  */
 import type { LocalHandler } from '../../local/handler.js';
 import { type BenchContext, CONCURRENCY, timedRounds } from '../context.js';
@@ -13,9 +14,10 @@ import { interleave, RunSize, ratioSeries } from '../stats.js';
 import { BATCHING, calibration, PARTITIONS, sized, throughPoller } from './model.js';
 
 /** Pack sizes in the order they run; 1 is one call per record. */
-const SIZES = [1, 16, 32, 64] as const;
+const SIZES = [1, 16, 32, 64, 'auto'] as const;
+type Size = (typeof SIZES)[number];
 
-const nameOf = (n: number): string => (n === 1 ? 'per-record' : `coalesce-${n}`);
+const nameOf = (n: Size): string => (n === 1 ? 'per-record' : `coalesce-${n}`);
 
 export const coalesceScenario = async (ctx: BenchContext): Promise<ScenarioResult> => {
   const { kafka } = ctx;

@@ -92,7 +92,7 @@ describe('the execution role under MSK IAM, against AWS’s documented contract'
       expect(parsed?.type, `${action} on ${arn}`).toBe(MSK.actions[action]?.resource);
       // this cluster only, never a wildcard over clusters or incarnations
       expect({ cluster: parsed?.cluster, uuid: parsed?.uuid }).toEqual(CLUSTER_PATH);
-      // a named resource is named exactly, except the producer's per-container transactional ids
+      // a named resource is named exactly, except the producer's per-input-partition transactional ids
       if (parsed?.type === 'transactional-id') expect(parsed.name).toMatch(/^msk-inference-[0-9a-f]{8}-\*$/);
       else expect(parsed?.name ?? '', arn).not.toContain('*');
     }

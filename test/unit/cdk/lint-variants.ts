@@ -22,6 +22,7 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { buildApp } from '../../../lib/app.js';
 import { KafkaAuthentication } from '../../../lib/authentication.js';
 import { ignoreL2FunctionRoleDependsOn } from '../../../lib/cfn-lint.js';
+import { Coalesce } from '../../../lib/coalesce.js';
 import { EventPollers } from '../../../lib/event-pollers.js';
 import { KafkaSource } from '../../../lib/kafka-source.js';
 import { OnFailureDestination } from '../../../lib/on-failure.js';
@@ -249,7 +250,7 @@ export const CONSTRUCT_TARGETS: LintTarget[] = [
       alarmThresholds: { droppedEvents: 3 },
       modelTimeout: Duration.seconds(4),
       modelConcurrency: 8,
-      coalesceMaxRecords: 16,
+      coalesce: Coalesce.auto(),
       maxRecordBytes: 500_000,
       safetyMargin: Duration.seconds(5),
       retryBaseDelay: Duration.millis(50),

@@ -7,6 +7,7 @@ import { EventSourceMappingLogLevel, FilterCriteria, FilterRule, MetricType } fr
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
 import { KafkaAuthentication } from '../../../lib/authentication.js';
+import { Coalesce } from '../../../lib/coalesce.js';
 import { KafkaSource } from '../../../lib/kafka-source.js';
 import {
   CLUSTER_ARN,
@@ -225,7 +226,7 @@ describe('the handler tuning props', () => {
       source: KafkaSource.msk(CLUSTER_ARN),
       modelTimeout: Duration.seconds(4),
       modelConcurrency: 8,
-      coalesceMaxRecords: 32,
+      coalesce: Coalesce.records(32),
       maxRecordBytes: 500_000,
       safetyMargin: Duration.seconds(5),
       retryBaseDelay: Duration.millis(50),
@@ -241,6 +242,23 @@ describe('the handler tuning props', () => {
       RETRY_BASE_MS: '50',
       RETRY_MAX_MS: '2000',
     });
+  });
+
+  it.each([
+    [Coalesce.auto(), 'auto'],
+    [Coalesce.perRecord(), '1'],
+  ])('set COALESCE_MAX_RECORDS from coalesce %#', (coalesce, variable) => {
+    // GIVEN a coalescing mode / WHEN synthesized
+    const { template } = synth({ source: KafkaSource.msk(CLUSTER_ARN), coalesce });
+    // THEN
+    expect(variablesOf(template)).toMatchObject({ COALESCE_MAX_RECORDS: variable });
+  });
+
+  it('leave COALESCE_MAX_RECORDS unset without coalesce: the handler sends each record alone', () => {
+    // GIVEN no coalesce prop / WHEN synthesized
+    const { template } = synth({ source: KafkaSource.msk(CLUSTER_ARN) });
+    // THEN
+    expect(variablesOf(template)).not.toHaveProperty('COALESCE_MAX_RECORDS');
   });
 
   it('leave KAFKA_COMPRESSION and LOG_PAYLOADS, which no prop stands for, to environment', () => {

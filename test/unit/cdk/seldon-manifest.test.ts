@@ -4,6 +4,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { Coalesce } from '../../../lib/coalesce.js';
 import { ManifestError } from '../../../lib/errors.js';
 import { MskInferenceStack } from '../../../lib/msk-inference-stack.js';
 import {
@@ -106,17 +107,21 @@ describe('parseSeldonDeployment', () => {
     expect(parseSeldonDeployment(text)[0]?.modelEndpoint).toBe('grpc://tfserving:8500');
   });
 
-  it('takes the coalescing annotation, the same for every predictor', () => {
-    // GIVEN the seed annotated for packs of 16 / WHEN parsed
+  it.each([
+    ['16', Coalesce.records(16)],
+    ['auto', Coalesce.auto()],
+  ])('takes the coalescing annotation %s, the same for every predictor', (value, coalesce) => {
+    // GIVEN the seed annotated / WHEN parsed
     const text = seedWith((sdep) => {
       (sdep as unknown as { metadata: Record<string, unknown> }).metadata.annotations = {
-        [COALESCE_ANNOTATION]: '16',
+        [COALESCE_ANNOTATION]: value,
       };
     });
     // THEN
     expect(COALESCE_ANNOTATION).toBe('msk-inference/coalesce-max-records');
-    expect(parseSeldonDeployment(text)[0]?.coalesceMaxRecords).toBe(16);
-    expect(parseSeldonDeployment(SEED)[0]).not.toHaveProperty('coalesceMaxRecords');
+    const streams = parseSeldonDeployment(text);
+    expect(streams.map((s) => s.coalesce)).toEqual(streams.map(() => coalesce));
+    expect(parseSeldonDeployment(SEED)[0]).not.toHaveProperty('coalesce');
   });
 
   it('takes the Glue schema registry annotation, and the stack maps it onto every stream’s mapping', () => {
@@ -246,9 +251,20 @@ describe('parseSeldonDeployment', () => {
     });
 
     it.each([
-      ['not a number', 'many', 'rest', "'many' is not an integer from 1 to 10000"],
-      ['over the handler range', '10001', 'rest', "'10001' is not an integer from 1 to 10000"],
+      [
+        'not a number',
+        'many',
+        'rest',
+        "'many' is not allowed; allowed: an integer from 1 to 10000 (1 = each record alone), or auto",
+      ],
+      [
+        'over the handler range',
+        '10001',
+        'rest',
+        "'10001' is not allowed; allowed: an integer from 1 to 10000 (1 = each record alone), or auto",
+      ],
       ['over gRPC', '8', 'grpc', 'packs JSON requests: it needs spec.transport rest'],
+      ['auto over gRPC', 'auto', 'grpc', 'packs JSON requests: it needs spec.transport rest'],
     ])('a coalescing annotation %s', (_name, value, transport, message) => {
       const text = seedWith((sdep) => {
         sdep.spec.transport = transport === 'grpc' ? 'grpc' : 'rest';

@@ -12,6 +12,7 @@ import {
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
 import { KafkaAuthentication } from '../../../lib/authentication.js';
+import { Coalesce } from '../../../lib/coalesce.js';
 import { StreamConfigError } from '../../../lib/errors.js';
 import { EventPollers } from '../../../lib/event-pollers.js';
 import { KafkaInferenceStream } from '../../../lib/kafka-inference-stream.js';
@@ -204,13 +205,18 @@ describe('KafkaInferenceStream validation errors name the prop', () => {
     ],
     [
       'packs larger than the handler takes',
-      { coalesceMaxRecords: 10_001 },
-      /coalesceMaxRecords must be an integer from 1 to 10000 \(got 10001\)/,
+      { coalesce: Coalesce.records(10_001) },
+      /coalesce Coalesce.records\(n\) needs an integer from 1 to 10000 \(got 10001\); or use Coalesce.auto\(\)/,
     ],
     [
       'coalescing over gRPC',
-      { coalesceMaxRecords: 8, transport: 'grpc', modelEndpoint: 'grpc://model:8081' },
-      /coalesceMaxRecords packs JSON requests: it needs transport rest/,
+      { coalesce: Coalesce.records(8), transport: 'grpc', modelEndpoint: 'grpc://model:8081' },
+      /coalesce packs JSON requests: it needs transport rest/,
+    ],
+    [
+      'learned coalescing over gRPC',
+      { coalesce: Coalesce.auto(), transport: 'grpc', modelEndpoint: 'grpc://model:8081' },
+      /coalesce packs JSON requests: it needs transport rest/,
     ],
     [
       'a model timeout over 15 minutes',

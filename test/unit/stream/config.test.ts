@@ -25,6 +25,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...base, KAFKA_CLIENT_ID: 'iris-stream' }).kafka.clientId).toBe('iris-stream');
   });
 
+  it('reads the transaction timeout from KAFKA_TRANSACTION_TIMEOUT_MS, 60 s by default, within what a broker accepts', () => {
+    expect(loadConfig(base).kafka.transactionTimeoutMs).toBe(60_000);
+    expect(loadConfig({ ...base, KAFKA_TRANSACTION_TIMEOUT_MS: '30000' }).kafka.transactionTimeoutMs).toBe(
+      30_000,
+    );
+    expect(() => loadConfig({ ...base, KAFKA_TRANSACTION_TIMEOUT_MS: '900001' })).toThrow(
+      /KAFKA_TRANSACTION_TIMEOUT_MS/,
+    );
+  });
+
   it('treats kfserving as the V2 protocol', () => {
     expect(loadConfig({ ...base, PROTOCOL: 'kfserving' }).model.protocol).toBe('v2');
   });
@@ -92,8 +102,30 @@ describe('loadConfig', () => {
       /^REPORT_BATCH_ITEM_FAILURES: 'yes' is not allowed; allowed: true \| false/,
     ],
     [{ SELDON_API: 'v1' }, /^SELDON_API: 'v1' is not allowed; allowed: graph \| microservice/],
+    [
+      { COALESCE_MAX_RECORDS: 'automatic' },
+      /^COALESCE_MAX_RECORDS: 'automatic' is not allowed; allowed: an integer from 1 to 10000 \(1 = each record alone\), or auto/,
+    ],
+    [
+      { COALESCE_MAX_RECORDS: '0' },
+      /^COALESCE_MAX_RECORDS: '0' is not allowed; allowed: an integer from 1 to 10000/,
+    ],
+    [{ COALESCE_MAX_RECORDS: '2.5' }, /^COALESCE_MAX_RECORDS: '2.5' is not allowed/],
+    [
+      { COALESCE_MAX_RECORDS: 'auto', TRANSPORT: 'grpc', MODEL_ENDPOINT: 'grpc://model:8081' },
+      /^COALESCE_MAX_RECORDS: packs JSON requests: it needs TRANSPORT rest/,
+    ],
   ])('rejects %o naming the variable', (change, message) => {
     expect(() => loadConfig({ ...base, ...change })).toThrow(message);
+  });
+
+  it.each([
+    [undefined, { mode: 'fixed', maxRecords: 1 }],
+    ['64', { mode: 'fixed', maxRecords: 64 }],
+    ['auto', { mode: 'auto', startRecords: 16, maxRecords: 10_000 }],
+    [' AUTO ', { mode: 'auto', startRecords: 16, maxRecords: 10_000 }],
+  ])('reads COALESCE_MAX_RECORDS %o as %o', (raw, coalesce) => {
+    expect(loadConfig({ ...base, COALESCE_MAX_RECORDS: raw }).model.coalesce).toEqual(coalesce);
   });
 
   it('does not need MODEL_NAME for the seldon protocol', () => {

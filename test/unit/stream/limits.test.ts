@@ -5,7 +5,7 @@ import type { InputRecord } from '../../../functions/stream-inference/inbound/ev
 import { protocolSpec } from '../../../functions/stream-inference/model/protocols/index.js';
 import type { OutboundRecord } from '../../../functions/stream-inference/outbound/output-records.js';
 import { recordBuilder } from '../../../functions/stream-inference/outbound/output-records.js';
-import { chunkBySize } from '../../../functions/stream-inference/outbound/publisher.js';
+import { chunkBySize } from '../../../functions/stream-inference/outbound/produce-requests.js';
 import { recordBytes } from '../../../functions/stream-inference/outbound/record-size.js';
 import { lambdaContext, mskEvent, testConfig } from '../../helpers/factories.js';
 import { FakeModel, FakePublisher } from '../../helpers/fakes.js';

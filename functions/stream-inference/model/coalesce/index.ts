@@ -1,9 +1,11 @@
 import type { Protocol } from '../../config.js';
+import type { PackSize } from './pack-size.js';
 import { seldonBatch } from './seldon.js';
 import { tensorflowBatch } from './tensorflow.js';
 import type { BatchCodec } from './types.js';
 import { v2Batch } from './v2.js';
 
+export { type PackSize, type PackSizeChange, packSizeFor } from './pack-size.js';
 export { SplitError } from './types.js';
 
 const PROTOCOL_SPECS: Record<Protocol, BatchCodec> = {
@@ -24,10 +26,14 @@ export interface PlannedCall {
   readonly body: Buffer;
   /** Parsed member requests, kept to split the answer; absent for a call of one request. */
   readonly requests?: readonly Record<string, unknown>[];
+  /** The pack reached the size limit of its plan: its answer shows whether that size is taken. */
+  readonly full?: boolean;
 }
 
 export interface Coalescer {
-  /** Packs requests of one partition with the same signature, up to `maxRecords` per call. */
+  /** How many records a pack may hold, and what the model's answers to packs teach about it. */
+  readonly size: PackSize;
+  /** Packs requests of one partition with the same signature, up to `size.current()` per call. */
   plan(ready: readonly Ready[]): PlannedCall[];
   /** Cuts a packed answer into one answer per member, each as the model would have sent it alone. */
   split(answer: Buffer, call: PlannedCall): Buffer[];
@@ -36,15 +42,15 @@ export interface Coalescer {
 }
 
 /**
- * Opt-in coalescing (`COALESCE_MAX_RECORDS` > 1, REST only): several records of one partition go to
- * the model as one request along the batch dimension, which most servers answer in little more time
- * than one row. A packed call the model refuses is retried record by record, so a bad record never
- * fails its neighbours.
+ * Opt-in coalescing (`COALESCE_MAX_RECORDS` > 1 or `auto`, REST only): several records of one
+ * partition go to the model as one request along the batch dimension, which most servers answer in
+ * little more time than one row. A packed call the model refuses is retried in halves down to the
+ * record at fault, so a bad record never fails its neighbours.
  *
  * @example
- * const calls = coalescerFor('v2', 32).plan(ready);
+ * const calls = coalescerFor('v2', packSizeFor({ mode: 'fixed', maxRecords: 32 })).plan(ready);
  */
-export const coalescerFor = (protocol: Protocol, maxRecords: number): Coalescer => {
+export const coalescerFor = (protocol: Protocol, size: PackSize): Coalescer => {
   const spec = PROTOCOL_SPECS[protocol];
   const alone = (members: readonly Ready[]): PlannedCall[] =>
     members.map((m) => ({ members: [m], body: m.body }));
@@ -53,10 +59,14 @@ export const coalescerFor = (protocol: Protocol, maxRecords: number): Coalescer 
    * so a member nested deep enough (in a field the request check does not walk) overflows the stack.
    * Sent alone, it goes as its own bytes and fails, if it does, on its own.
    */
-  const packed = (members: readonly Ready[], requests: readonly Record<string, unknown>[]): PlannedCall[] => {
+  const packed = (
+    members: readonly Ready[],
+    requests: readonly Record<string, unknown>[],
+    full = false,
+  ): PlannedCall[] => {
     if (members.length === 1) return alone(members);
     try {
-      return [{ members, body: Buffer.from(JSON.stringify(spec.merge(requests))), requests }];
+      return [{ members, body: Buffer.from(JSON.stringify(spec.merge(requests))), requests, full }];
     } catch {
       return alone(members);
     }
@@ -72,13 +82,16 @@ export const coalescerFor = (protocol: Protocol, maxRecords: number): Coalescer 
     }
   };
   return {
+    size,
     plan(ready) {
+      // Read once: packs of one plan share a size while answers in flight may change it.
+      const maxRecords = size.current();
       const open = new Map<string, { members: Ready[]; requests: Record<string, unknown>[] }>();
       const calls: PlannedCall[] = [];
       const close = (key: string) => {
         const group = open.get(key)!;
         open.delete(key);
-        calls.push(...packed(group.members, group.requests));
+        calls.push(...packed(group.members, group.requests, group.members.length >= maxRecords));
       };
       for (const item of ready) {
         const signed = signatureOf(item);
