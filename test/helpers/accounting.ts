@@ -8,7 +8,7 @@
  * expect(books.unexpectedDuplicates).toEqual([]);
  * ```
  */
-import type { KafkaRecord } from './kafka.js';
+import type { KafkaRecord } from './kafka-records.js';
 import { type DriveResult, sourceKey } from './lambda-driver.js';
 
 export const SOURCE_HEADER = 'msk-inference-source';

@@ -17,15 +17,11 @@ import type { ModelTransport } from '../../functions/stream-inference/model/tran
 import { account, type Books, describeBooks, header, SOURCE_HEADER } from './accounting.js';
 import { GRPC_NAMES, grpcIrisBytes, grpcLabels } from './grpc.js';
 import { labelsOf, restRequest } from './iris.js';
-import {
-  closeKafkaHelpers,
-  createTopics,
-  type KafkaRecord,
-  produce,
-  readToEnd,
-  type TopicOptions,
-  uniqueTopic,
-} from './kafka.js';
+import { closeKafkaHelpers } from './kafka-clients.js';
+import { produce } from './kafka-produce.js';
+import { readToEnd } from './kafka-read.js';
+import type { KafkaRecord } from './kafka-records.js';
+import { createTopics, type TopicOptions, uniqueTopic } from './kafka-topics.js';
 import { type DriveResult, describeRun, unreadableResponses } from './lambda-driver.js';
 import { loadIrisTruth } from './models.js';
 

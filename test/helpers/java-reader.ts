@@ -18,7 +18,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { KafkaRecord } from './kafka.js';
+import type { KafkaRecord } from './kafka-records.js';
 import { repoRoot } from './models.js';
 
 const run = promisify(execFile);

@@ -15,7 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Admin } from 'kafkajs';
-import type { TopicOptions } from './kafka.js';
+import type { TopicOptions } from './kafka-topics.js';
 import { repoRoot } from './models.js';
 import { runScript } from './services.js';
 

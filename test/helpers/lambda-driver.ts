@@ -23,7 +23,8 @@
  */
 import type { Context } from 'aws-lambda';
 import { settle, spansOf } from '../../scripts/local/settle.js';
-import { type KafkaRecord, readToEnd } from './kafka.js';
+import { readToEnd } from './kafka-read.js';
+import type { KafkaRecord } from './kafka-records.js';
 import { eventFromRecords, fakeContext } from './lambda.js';
 
 /** Any handler: its response is read as Lambda reads it, whatever type it claims. */

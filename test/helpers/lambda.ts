@@ -5,7 +5,7 @@ import type { LambdaKafkaEvent } from '../../functions/stream-inference/inbound/
 import { lambdaContext } from '../../scripts/local/context.js';
 import { buildEvent, type EventShape } from '../../scripts/local/event.js';
 import { LOCAL_ENV_DEFAULTS, loadHandler as loadLocalHandler } from '../../scripts/local/handler.js';
-import type { KafkaRecord } from './kafka.js';
+import type { KafkaRecord } from './kafka-records.js';
 
 export const CLUSTER_ARN =
   'arn:aws:kafka:us-east-1:123456789012:cluster/local/11111111-2222-3333-4444-555555555555-1';

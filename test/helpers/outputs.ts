@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { byPartition, type KafkaRecord } from './kafka.js';
+import { byPartition, type KafkaRecord } from './kafka-records.js';
 
 /** A header of a record read back, as text (the first value when repeated). */
 export const header = (r: KafkaRecord, name: string): string | undefined => {

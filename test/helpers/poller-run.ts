@@ -12,7 +12,7 @@
  * ```
  */
 import type { InvocationReport } from '../../scripts/local/poller.js';
-import type { KafkaRecord } from './kafka.js';
+import type { KafkaRecord } from './kafka-records.js';
 import { type DriveResult, type Invocation, sourceKey } from './lambda-driver.js';
 
 const resultOf = (report: InvocationReport): Invocation['result'] => {

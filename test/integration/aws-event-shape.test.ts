@@ -7,14 +7,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { generateEvent } from '../../scripts/local/generate-event.js';
 import { AwsEventFixture, awsEvent, recordsOf } from '../helpers/aws-fixtures.js';
 import { restRequest } from '../helpers/iris.js';
-import {
-  brokers,
-  closeKafkaHelpers,
-  createTopics,
-  produce,
-  readToEnd,
-  uniqueTopic,
-} from '../helpers/kafka.js';
+import { brokers, closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { produce } from '../helpers/kafka-produce.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import { createTopics, uniqueStreamTopics } from '../helpers/kafka-topics.js';
 import { fakeContext, type LoadedHandler, loadHandler } from '../helpers/lambda.js';
 import { loadIrisTruth } from '../helpers/models.js';
 import { header } from '../helpers/outputs.js';
@@ -30,9 +26,7 @@ describe("an event in AWS's documented shape through the real handler", () => {
   it('publishes the good records (the keyless one too), dead-letters the tombstone and the garbage with a reason: in = out + errors', async () => {
     // Prepare
     const truth = loadIrisTruth();
-    const input = uniqueTopic('aws-shape-in');
-    const output = uniqueTopic('aws-shape-out');
-    const errors = uniqueTopic('aws-shape-err');
+    const { input, output, errors } = uniqueStreamTopics('aws-shape');
     await createTopics([input, output, errors], 2);
     const good = (i: number) => JSON.stringify(restRequest('v2', truth.rows[i % truth.rows.length]!));
     await produce(input, [

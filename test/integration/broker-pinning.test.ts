@@ -1,15 +1,11 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restRequest } from '../helpers/iris.js';
-import {
-  brokers,
-  closeKafkaHelpers,
-  createTopics,
-  produce,
-  readToEnd,
-  uniqueTopic,
-} from '../helpers/kafka.js';
 import { type FakeKafkaApi, kafkaApiEnv, startFakeKafkaApi } from '../helpers/kafka-api.js';
+import { brokers, closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { produce } from '../helpers/kafka-produce.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import { createTopics, uniqueStreamTopics } from '../helpers/kafka-topics.js';
 import {
   CLUSTER_ARN,
   eventFromRecords,
@@ -50,9 +46,7 @@ describe('brokers pinned from MSK_CLUSTER_ARN, on the real broker', () => {
   it('refuses an event naming another broker host or cluster, then processes the cluster’s own', async () => {
     // Prepare
     const truth = loadIrisTruth();
-    const input = uniqueTopic('pin-in');
-    const output = uniqueTopic('pin-out');
-    const errors = uniqueTopic('pin-err');
+    const { input, output, errors } = uniqueStreamTopics('pin');
     await createTopics([input, output, errors], 2);
     await produce(
       input,

@@ -3,17 +3,11 @@
  * unchanged, in order per partition.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  byPartition,
-  closeKafkaHelpers,
-  createTopics,
-  deleteTopics,
-  headersAsStrings,
-  type ProduceMessage,
-  produce,
-  readToEnd,
-  uniqueTopic,
-} from '../helpers/kafka.js';
+import { closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { type ProduceMessage, produce } from '../helpers/kafka-produce.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import { byPartition, headersAsStrings } from '../helpers/kafka-records.js';
+import { createTopics, deleteTopics, uniqueTopic } from '../helpers/kafka-topics.js';
 
 const topics: string[] = [];
 

@@ -22,8 +22,9 @@ import { type BundleTarget, bundleTargetOf, RUNTIME_PROVIDED_MODULES } from '../
 import type { Transport } from '../../lib/props.js';
 import { buildBundle } from '../../scripts/local/bundle.js';
 import { sampleEnvFile, sampleEventFile } from '../../scripts/local/generate-samples.js';
-import { closeKafkaHelpers, createTopics, deleteTopics, uniqueTopic } from '../helpers/kafka.js';
 import { startFakeKafkaApi } from '../helpers/kafka-api.js';
+import { closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { createTopics, deleteTopics, uniqueTopic } from '../helpers/kafka-topics.js';
 
 const run = promisify(execFile);
 

@@ -15,14 +15,10 @@ import type { LambdaKafkaEvent } from '../../functions/stream-inference/inbound/
 import { type Bundle, handlerBundle } from '../../scripts/local/bundle.js';
 import { sampleEnvFile, sampleEventFile } from '../../scripts/local/generate-samples.js';
 import { IRIS_SAMPLES, labelsOf, SPECIES } from '../../scripts/local/samples.js';
-import {
-  closeKafkaHelpers,
-  createTopics,
-  deleteTopics,
-  headersAsStrings,
-  readToEnd,
-  uniqueTopic,
-} from '../helpers/kafka.js';
+import { closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import { headersAsStrings } from '../helpers/kafka-records.js';
+import { createTopics, deleteTopics, uniqueTopic } from '../helpers/kafka-topics.js';
 import { repoRoot } from '../helpers/models.js';
 
 const run = promisify(execFile);

@@ -10,15 +10,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Protocol } from '../../functions/stream-inference/config.js';
 import { AUTO_COALESCE } from '../../functions/stream-inference/contract.js';
 import { restRequest } from '../helpers/iris.js';
-import {
-  byPartition,
-  closeKafkaHelpers,
-  createTopics,
-  type KafkaRecord,
-  produce,
-  readToEnd,
-  uniqueTopic,
-} from '../helpers/kafka.js';
+import { closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { produce } from '../helpers/kafka-produce.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import { byPartition, type KafkaRecord } from '../helpers/kafka-records.js';
+import { createTopics, uniqueTopic } from '../helpers/kafka-topics.js';
 import { eventFromRecords, fakeContext, type LoadedHandler, loadHandler } from '../helpers/lambda.js';
 import { loadIrisTruth } from '../helpers/models.js';
 import { header } from '../helpers/outputs.js';

@@ -23,14 +23,9 @@ import {
   timeline,
 } from '../helpers/fault-scenario.js';
 import { readCommitted } from '../helpers/java-reader.js';
-import {
-  closeKafkaHelpers,
-  createTopics,
-  kafkaClient,
-  readToEnd,
-  uniqueTopic,
-  useBrokers,
-} from '../helpers/kafka.js';
+import { closeKafkaHelpers, kafkaClient, useBrokers } from '../helpers/kafka-clients.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import { createTopics, uniqueTopic } from '../helpers/kafka-topics.js';
 import { driveLambda } from '../helpers/lambda-driver.js';
 import { type PrivateBroker, startPrivateBroker } from '../helpers/private-broker.js';
 

@@ -22,7 +22,7 @@ import {
   sleep,
   timeline,
 } from '../helpers/fault-scenario.js';
-import { closeKafkaHelpers, kafkaAdmin, useBrokers } from '../helpers/kafka.js';
+import { closeKafkaHelpers, kafkaAdmin, useBrokers } from '../helpers/kafka-clients.js';
 import {
   CLUSTER_BROKERS,
   killNode,

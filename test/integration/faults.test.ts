@@ -11,7 +11,8 @@ import {
   sleep,
   timeline,
 } from '../helpers/fault-scenario.js';
-import { closeKafkaHelpers, deleteTopics } from '../helpers/kafka.js';
+import { closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { deleteTopics } from '../helpers/kafka-topics.js';
 import { type LoadedHandler, loadHandler } from '../helpers/lambda.js';
 import { type DriveResult, driveLambda } from '../helpers/lambda-driver.js';
 import { startBroker, startModelServer, stopBroker, stopModelServer } from '../helpers/services.js';

@@ -2,15 +2,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Protocol } from '../../functions/stream-inference/config.js';
 import { account, describeBooks, header } from '../helpers/accounting.js';
 import { labelsOf, restRequest } from '../helpers/iris.js';
-import {
-  closeKafkaHelpers,
-  createTopics,
-  deleteTopics,
-  type ProduceMessage,
-  produce,
-  readToEnd,
-  uniqueTopic,
-} from '../helpers/kafka.js';
+import { closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { type ProduceMessage, produce } from '../helpers/kafka-produce.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import { createTopics, deleteTopics, uniqueStreamTopics } from '../helpers/kafka-topics.js';
 import { type LoadedHandler, loadHandler } from '../helpers/lambda.js';
 import { describeRun, driveLambda, sourceKey } from '../helpers/lambda-driver.js';
 import { loadIrisTruth } from '../helpers/models.js';
@@ -76,9 +71,7 @@ describe('fuzz: hostile nesting on every protocol', () => {
   it.each(CASES)('$protocol, COALESCE_MAX_RECORDS $coalesce', async ({ protocol, coalesce }) => {
     // Prepare
     const truth = loadIrisTruth();
-    const input = uniqueTopic(`nest-${protocol}-in`);
-    const output = uniqueTopic(`nest-${protocol}-out`);
-    const errors = uniqueTopic(`nest-${protocol}-err`);
+    const { input, output, errors } = uniqueStreamTopics(`nest-${protocol}`);
     topics.push(input, output, errors);
     await createTopics([input, output, errors], PARTITIONS);
     const labels = new Map<number, number>();

@@ -11,16 +11,11 @@ import {
   prng,
 } from '../helpers/fuzz-records.js';
 import { labelsOf, restRequest } from '../helpers/iris.js';
-import {
-  closeKafkaHelpers,
-  createTopics,
-  deleteTopics,
-  type KafkaRecord,
-  type ProduceMessage,
-  produce,
-  readToEnd,
-  uniqueTopic,
-} from '../helpers/kafka.js';
+import { closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { type ProduceMessage, produce } from '../helpers/kafka-produce.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import type { KafkaRecord } from '../helpers/kafka-records.js';
+import { createTopics, deleteTopics, uniqueStreamTopics } from '../helpers/kafka-topics.js';
 import { type LoadedHandler, loadHandler } from '../helpers/lambda.js';
 import { describeRun, driveLambda, sourceKey } from '../helpers/lambda-driver.js';
 import { loadIrisTruth } from '../helpers/models.js';
@@ -54,9 +49,7 @@ describe('fuzz: bad records never block a batch and are never lost', () => {
     console.log(`[fuzz] seed ${seed} (replay with FUZZ_SEED=${seed})`);
     const rng = prng(seed);
     const truth = loadIrisTruth();
-    const input = uniqueTopic('fuzz-in');
-    const output = uniqueTopic('fuzz-out');
-    const errors = uniqueTopic('fuzz-err');
+    const { input, output, errors } = uniqueStreamTopics('fuzz');
     topics.push(input, output, errors);
     await createTopics([input, output, errors], PARTITIONS);
 

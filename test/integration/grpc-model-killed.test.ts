@@ -12,7 +12,8 @@ import {
   timeline,
 } from '../helpers/fault-scenario.js';
 import { GRPC_PROTOCOLS } from '../helpers/grpc-models.js';
-import { closeKafkaHelpers, deleteTopics } from '../helpers/kafka.js';
+import { closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { deleteTopics } from '../helpers/kafka-topics.js';
 import { type DriveResult, driveLambda } from '../helpers/lambda-driver.js';
 import { type PrivateModelServer, startPrivateModelServer } from '../helpers/private-model-server.js';
 

@@ -2,14 +2,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { GRPC_NAMES, grpcIrisBytes, grpcLabels } from '../helpers/grpc.js';
 import { type GrpcFaultProxy, startGrpcFaultProxy } from '../helpers/grpc-fault-proxy.js';
 import { GRPC_MODELS, GRPC_PROTOCOLS } from '../helpers/grpc-models.js';
-import {
-  closeKafkaHelpers,
-  createTopics,
-  deleteTopics,
-  produce,
-  readToEnd,
-  uniqueTopic,
-} from '../helpers/kafka.js';
+import { closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { produce } from '../helpers/kafka-produce.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import { createTopics, deleteTopics, uniqueStreamTopics } from '../helpers/kafka-topics.js';
 import { eventFromRecords, fakeContext, type LoadedHandler, loadHandler } from '../helpers/lambda.js';
 import { loadIrisTruth, modelServers } from '../helpers/models.js';
 import { header } from '../helpers/outputs.js';
@@ -63,11 +59,7 @@ describe.each(GRPC_PROTOCOLS)('%s over gRPC behind a proxy answering what is not
   it('publishes only real predictions; poison answers are dead-lettered model-error after 3 attempts', async () => {
     // Prepare
     const truth = loadIrisTruth();
-    const t = {
-      input: uniqueTopic(`grpc-answers-${protocol}-in`),
-      output: uniqueTopic(`grpc-answers-${protocol}-out`),
-      errors: uniqueTopic(`grpc-answers-${protocol}-err`),
-    };
+    const t = uniqueStreamTopics(`grpc-answers-${protocol}`);
     topics.push(t.input, t.output, t.errors);
     await createTopics([t.input, t.output, t.errors], PARTITIONS);
     const rowOf = (i: number): number[] => {

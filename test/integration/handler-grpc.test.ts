@@ -8,14 +8,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Protocol } from '../../functions/stream-inference/config.js';
 import { encodeMessage, GRPC_NAMES, grpcIrisBytes, grpcLabels, listValue } from '../helpers/grpc.js';
 import { restRequest } from '../helpers/iris.js';
-import {
-  closeKafkaHelpers,
-  createTopics,
-  type ProduceMessage,
-  produce,
-  readToEnd,
-  uniqueTopic,
-} from '../helpers/kafka.js';
+import { closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { type ProduceMessage, produce } from '../helpers/kafka-produce.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import { createTopics, uniqueStreamTopics } from '../helpers/kafka-topics.js';
 import { eventFromRecords, fakeContext, type LoadedHandler, loadHandler } from '../helpers/lambda.js';
 import { loadIrisTruth } from '../helpers/models.js';
 import { expectOutputsFollowInputs, header } from '../helpers/outputs.js';
@@ -57,11 +53,7 @@ const CASES: Case[] = [
   },
 ];
 
-const topics = (name: string) => ({
-  input: uniqueTopic(`grpc-${name}-in`),
-  output: uniqueTopic(`grpc-${name}-out`),
-  errors: uniqueTopic(`grpc-${name}-err`),
-});
+const topics = (name: string) => uniqueStreamTopics(`grpc-${name}`);
 
 const handlers: LoadedHandler[] = [];
 

@@ -1,7 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Protocol } from '../../functions/stream-inference/config.js';
 import { labelsOf, restRequest } from '../helpers/iris.js';
-import { closeKafkaHelpers, createTopics, produce, readToEnd, uniqueTopic } from '../helpers/kafka.js';
+import { closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { produce } from '../helpers/kafka-produce.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import { createTopics, uniqueStreamTopics } from '../helpers/kafka-topics.js';
 import { eventFromRecords, fakeContext, type LoadedHandler, loadHandler } from '../helpers/lambda.js';
 import { loadIrisTruth } from '../helpers/models.js';
 import { expectOutputsFollowInputs, header } from '../helpers/outputs.js';
@@ -55,11 +58,6 @@ const CASES: Case[] = [
   ),
 ];
 
-const topics = (name: string) => {
-  const input = uniqueTopic(`${name}-in`);
-  return { input, output: uniqueTopic(`${name}-out`), errors: uniqueTopic(`${name}-err`) };
-};
-
 const handlers: LoadedHandler[] = [];
 
 afterAll(async () => {
@@ -71,7 +69,7 @@ describe.each(CASES)('REST $label end to end ($shape event)', ({ protocol, env, 
   it(`turns ${RECORDS} records over ${PARTITIONS} partitions into ${RECORDS} predictions, in order, equal to the model's own`, async () => {
     // Prepare
     const truth = loadIrisTruth();
-    const t = topics(protocol);
+    const t = uniqueStreamTopics(protocol);
     await createTopics([t.input, t.output, t.errors], PARTITIONS);
     const sent = Array.from({ length: RECORDS }, (_, i) => ({
       key: `key-${i}`,
@@ -113,7 +111,7 @@ describe('a batch mixing good and malformed records (V2 on MLServer)', () => {
   it('publishes every good record, dead-letters every bad one with a reason: in = out + errors', async () => {
     // Prepare
     const truth = loadIrisTruth();
-    const t = topics('mixed');
+    const t = uniqueStreamTopics('mixed');
     await createTopics([t.input, t.output, t.errors], PARTITIONS);
     const bad: Array<{ value: string; kind: string }> = [
       { value: '{"inputs":', kind: 'decode' },

@@ -1,6 +1,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeKafkaHelpers, createTopics, produce, readToEnd, uniqueTopic } from '../helpers/kafka.js';
+import { closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { produce } from '../helpers/kafka-produce.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import { createTopics, type StreamTopics, uniqueStreamTopics } from '../helpers/kafka-topics.js';
 import { eventFromRecords, fakeContext, type LoadedHandler, loadHandler } from '../helpers/lambda.js';
 import { describeRun, driveLambda, unreadableResponses } from '../helpers/lambda-driver.js';
 
@@ -26,12 +29,23 @@ afterAll(async () => {
   await closeKafkaHelpers();
 });
 
+/** The handler's environment for the topics: TensorFlow Serving's protocol to the model that never answers. */
+const hangingModelEnv = (t: StreamTopics): Record<string, string> => ({
+  MODEL_ENDPOINT: `http://127.0.0.1:${port}`,
+  MODEL_NAME: 'iris',
+  PROTOCOL: 'tensorflow',
+  MODEL_TIMEOUT_MS: '60000',
+  SAFETY_MARGIN_MS: '1000',
+  KAFKA_BROKER: '127.0.0.1:9092',
+  KAFKA_INPUT_TOPIC: t.input,
+  KAFKA_OUTPUT_TOPIC: t.output,
+  KAFKA_ERROR_TOPIC: t.errors,
+});
+
 describe('a model that hangs', () => {
   it('returns before the Lambda timeout with the unfinished records reported, never a timeout', async () => {
     // Prepare
-    const input = uniqueTopic('hang-in');
-    const output = uniqueTopic('hang-out');
-    const errors = uniqueTopic('hang-err');
+    const { input, output, errors } = uniqueStreamTopics('hang');
     await createTopics([input, output, errors], 2);
     await produce(
       input,
@@ -42,17 +56,7 @@ describe('a model that hangs', () => {
       })),
     );
     const records = await readToEnd(input);
-    const loaded = await loadHandler({
-      MODEL_ENDPOINT: `http://127.0.0.1:${port}`,
-      MODEL_NAME: 'iris',
-      PROTOCOL: 'tensorflow',
-      MODEL_TIMEOUT_MS: '60000',
-      SAFETY_MARGIN_MS: '1000',
-      KAFKA_BROKER: '127.0.0.1:9092',
-      KAFKA_INPUT_TOPIC: input,
-      KAFKA_OUTPUT_TOPIC: output,
-      KAFKA_ERROR_TOPIC: errors,
-    });
+    const loaded = await loadHandler(hangingModelEnv({ input, output, errors }));
     handlers.push(loaded);
     const lambdaTimeoutMs = 4_000;
     const started = Date.now();
@@ -73,9 +77,7 @@ describe('a model that hangs', () => {
 
   it('under redelivery: never progresses, never times out, and publishes nothing', async () => {
     // Prepare
-    const input = uniqueTopic('hang2-in');
-    const output = uniqueTopic('hang2-out');
-    const errors = uniqueTopic('hang2-err');
+    const { input, output, errors } = uniqueStreamTopics('hang2');
     await createTopics([input, output, errors], 2);
     await produce(
       input,
@@ -86,15 +88,7 @@ describe('a model that hangs', () => {
       })),
     );
     const loaded = await loadHandler({
-      MODEL_ENDPOINT: `http://127.0.0.1:${port}`,
-      MODEL_NAME: 'iris',
-      PROTOCOL: 'tensorflow',
-      MODEL_TIMEOUT_MS: '60000',
-      SAFETY_MARGIN_MS: '1000',
-      KAFKA_BROKER: '127.0.0.1:9092',
-      KAFKA_INPUT_TOPIC: input,
-      KAFKA_OUTPUT_TOPIC: output,
-      KAFKA_ERROR_TOPIC: errors,
+      ...hangingModelEnv({ input, output, errors }),
       POWERTOOLS_LOG_LEVEL: 'ERROR',
     });
     handlers.push(loaded);

@@ -1,15 +1,12 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labelsOf, restRequest } from '../helpers/iris.js';
-import {
-  closeKafkaHelpers,
-  createTopics,
-  type KafkaRecord,
-  produce,
-  readToEnd,
-  uniqueTopic,
-} from '../helpers/kafka.js';
+import { closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { produce } from '../helpers/kafka-produce.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import type { KafkaRecord } from '../helpers/kafka-records.js';
+import { createTopics, uniqueStreamTopics } from '../helpers/kafka-topics.js';
 import { eventFromRecords, fakeContext, type LoadedHandler, loadHandler } from '../helpers/lambda.js';
+import { type LocalServer, requestBody, startHttpServer } from '../helpers/local-servers.js';
 import { loadIrisTruth, restUrl } from '../helpers/models.js';
 
 /**
@@ -18,20 +15,12 @@ import { loadIrisTruth, restUrl } from '../helpers/models.js';
  * in Lambda would answer. The handler reaches it through @aws-sdk/client-lambda, pointed here by
  * AWS_ENDPOINT_URL_LAMBDA, exactly as it would reach the Lambda service.
  */
-let server: Server;
+let server: LocalServer;
 let endpoint = '';
 const invocations: Array<{ functionName: string; signed: boolean }> = [];
 
-const body = (req: IncomingMessage): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-
 beforeAll(async () => {
-  server = createServer(async (req, res) => {
+  server = await startHttpServer(async (req, res) => {
     const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(req.url ?? '');
     if (req.method !== 'POST' || match === null) {
       res.writeHead(404, {
@@ -46,7 +35,7 @@ beforeAll(async () => {
       functionName,
       signed: String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256'),
     });
-    const payload = await body(req);
+    const payload = await requestBody(req);
     const request = JSON.parse(payload.toString()) as { inputs?: Array<{ shape: number[] }> };
     if (request.inputs?.[0]?.shape[1] === 3) {
       // The function's code raises: Lambda answers 200 with X-Amz-Function-Error and the error payload.
@@ -69,15 +58,14 @@ beforeAll(async () => {
     // A model behind API-Gateway-style code answers {statusCode, body}; a plain one answers the JSON itself.
     res.end(answer.ok ? text : JSON.stringify({ statusCode: answer.status, body: text }));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  endpoint = server.address;
 });
 
 const handlers: LoadedHandler[] = [];
 
 afterAll(async () => {
   await Promise.all(handlers.map((h) => h.shutdown()));
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
   await closeKafkaHelpers();
 });
 
@@ -90,9 +78,7 @@ describe('a model hosted in another Lambda function (MODEL_ENDPOINT=lambda:…)'
   it('invokes it through @aws-sdk/client-lambda and classifies its failures like HTTP', async () => {
     // Prepare
     const truth = loadIrisTruth();
-    const input = uniqueTopic('lambda-in');
-    const output = uniqueTopic('lambda-out');
-    const errors = uniqueTopic('lambda-err');
+    const { input, output, errors } = uniqueStreamTopics('lambda');
     await createTopics([input, output, errors], 2);
     const good = truth.rows.map((row, i) => ({
       key: `good-${i}`,

@@ -3,17 +3,13 @@ import { type BatchHandler, createBatchHandler } from '../../functions/stream-in
 import { loadConfig } from '../../functions/stream-inference/config.js';
 import type { ModelTransport } from '../../functions/stream-inference/model/transport/index.js';
 import { account, describeBooks, header } from '../helpers/accounting.js';
+import { envFor } from '../helpers/fault-scenario.js';
 import { restRequest } from '../helpers/iris.js';
-import {
-  closeKafkaHelpers,
-  createTopics,
-  deleteTopics,
-  type KafkaRecord,
-  type ProduceMessage,
-  produce,
-  readToEnd,
-  uniqueTopic,
-} from '../helpers/kafka.js';
+import { closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { type ProduceMessage, produce } from '../helpers/kafka-produce.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import type { KafkaRecord } from '../helpers/kafka-records.js';
+import { createTopics, deleteTopics, uniqueStreamTopics } from '../helpers/kafka-topics.js';
 import { type LoadedHandler, loadHandler } from '../helpers/lambda.js';
 import { describeRun, driveLambda, sourceKey } from '../helpers/lambda-driver.js';
 import { loadIrisTruth } from '../helpers/models.js';
@@ -27,11 +23,6 @@ import { loadIrisTruth } from '../helpers/models.js';
 const BROKER_MAX = 1_048_588;
 const MAX_RECORD_BYTES = 1_000_000;
 
-const topicsOf = (name: string) => ({
-  input: uniqueTopic(`${name}-in`),
-  output: uniqueTopic(`${name}-out`),
-  errors: uniqueTopic(`${name}-err`),
-});
 const created: string[] = [];
 const handlers: LoadedHandler[] = [];
 const streams: BatchHandler[] = [];
@@ -43,7 +34,7 @@ afterAll(async () => {
 });
 
 const setUp = async (name: string) => {
-  const t = topicsOf(name);
+  const t = uniqueStreamTopics(name);
   created.push(t.input, t.output, t.errors);
   await createTopics([t.input, t.output, t.errors], 1);
   return t;
@@ -87,16 +78,7 @@ describe('records at the size limits (default MAX_RECORD_BYTES, broker default m
       },
     ];
     const input = await produceOneByOne(t.input, messages);
-    const loaded = await loadHandler({
-      MODEL_ENDPOINT: 'http://127.0.0.1:8080',
-      MODEL_NAME: 'iris',
-      PROTOCOL: 'v2',
-      KAFKA_BROKER: '127.0.0.1:9092',
-      KAFKA_INPUT_TOPIC: t.input,
-      KAFKA_OUTPUT_TOPIC: t.output,
-      KAFKA_ERROR_TOPIC: t.errors,
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-    });
+    const loaded = await loadHandler(envFor(t, { POWERTOOLS_LOG_LEVEL: 'ERROR' }));
     handlers.push(loaded);
 
     // Act
@@ -158,17 +140,7 @@ describe('records at the size limits (default MAX_RECORD_BYTES, broker default m
         .slice(0, 4)
         .map((row, i) => ({ key: `k${i}`, value: JSON.stringify(restRequest('v2', row)) })),
     );
-    const loaded = await loadHandler({
-      MODEL_ENDPOINT: 'http://127.0.0.1:8080',
-      MODEL_NAME: 'iris',
-      PROTOCOL: 'v2',
-      KAFKA_BROKER: '127.0.0.1:9092',
-      KAFKA_INPUT_TOPIC: t.input,
-      KAFKA_OUTPUT_TOPIC: t.output,
-      KAFKA_ERROR_TOPIC: t.errors,
-      MAX_RECORD_BYTES: '150',
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-    });
+    const loaded = await loadHandler(envFor(t, { MAX_RECORD_BYTES: '150', POWERTOOLS_LOG_LEVEL: 'ERROR' }));
     handlers.push(loaded);
 
     // Act

@@ -6,26 +6,18 @@
  * restarted: every record ends exactly once on the output or the error topic, all offsets are
  * committed, and a poller started afterwards finds nothing to do.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LambdaHandler } from '../../scripts/local/context.js';
 import { type LocalHandler, loadHandler } from '../../scripts/local/handler.js';
 import { LOCAL_ENDPOINTS } from '../../scripts/local/local-services.js';
 import { type InvocationReport, Poller } from '../../scripts/local/poller.js';
 import { IRIS_SAMPLES, labelsOf, restRequest, SPECIES } from '../../scripts/local/samples.js';
-import {
-  brokers,
-  closeKafkaHelpers,
-  createTopics,
-  deleteTopics,
-  headersAsStrings,
-  kafkaAdmin,
-  type ProduceMessage,
-  produce,
-  readToEnd,
-  uniqueTopic,
-} from '../helpers/kafka.js';
+import { brokers, closeKafkaHelpers, kafkaAdmin } from '../helpers/kafka-clients.js';
+import { type ProduceMessage, produce } from '../helpers/kafka-produce.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import { headersAsStrings } from '../helpers/kafka-records.js';
+import { createTopics, deleteTopics, uniqueTopic } from '../helpers/kafka-topics.js';
+import { type LocalServer, requestBody, startHttpServer } from '../helpers/local-servers.js';
 
 const RECORDS = 2_000;
 const PARTITIONS = 4;
@@ -41,40 +33,38 @@ const errors = uniqueTopic('local-poller-errors');
 const groupId = `local-poller-test-${input}`;
 
 /** MLServer behind a proxy that fails the FLAKY record with 503 until FLAKY_FOR_MS after first seeing it. */
-const startFaultyProxy = async (): Promise<{ server: Server; url: string; flakyCalls: () => number }> => {
+const startFaultyProxy = async (): Promise<{
+  server: LocalServer;
+  url: string;
+  flakyCalls: () => number;
+}> => {
   const target = LOCAL_ENDPOINTS.v2.rest;
   let flakySince: number | undefined;
   let flakyCalls = 0;
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
-      const body = Buffer.concat(chunks);
-      if (body.includes('"flaky"')) {
-        flakyCalls++;
-        flakySince ??= Date.now();
-        if (Date.now() - flakySince < FLAKY_FOR_MS) {
-          res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"injected"}');
-          return;
-        }
+  const server = await startHttpServer(async (req, res) => {
+    const body = await requestBody(req);
+    if (body.includes('"flaky"')) {
+      flakyCalls++;
+      flakySince ??= Date.now();
+      if (Date.now() - flakySince < FLAKY_FOR_MS) {
+        res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"injected"}');
+        return;
       }
-      try {
-        const answer = await fetch(`${target}${req.url}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body,
-        });
-        res
-          .writeHead(answer.status, { 'content-type': 'application/json' })
-          .end(Buffer.from(await answer.arrayBuffer()));
-      } catch {
-        res.writeHead(502).end();
-      }
-    });
+    }
+    try {
+      const answer = await fetch(`${target}${req.url}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      res
+        .writeHead(answer.status, { 'content-type': 'application/json' })
+        .end(Buffer.from(await answer.arrayBuffer()));
+    } catch {
+      res.writeHead(502).end();
+    }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { server, url: `http://127.0.0.1:${port}`, flakyCalls: () => flakyCalls };
+  return { server, url: server.address, flakyCalls: () => flakyCalls };
 };
 
 /** Record i: an iris row, except the three special ones. */
@@ -165,7 +155,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await local?.shutdown();
-  await new Promise((resolve) => proxy?.server.close(resolve));
+  await proxy?.server.close();
   await deleteTopics([input, output, errors]);
   await closeKafkaHelpers();
 });

@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeKafkaHelpers, kafkaAdmin } from '../helpers/kafka.js';
+import { closeKafkaHelpers, kafkaAdmin } from '../helpers/kafka-clients.js';
 import { repoRoot } from '../helpers/models.js';
 
 const TSX = join(repoRoot, 'node_modules', '.bin', 'tsx');

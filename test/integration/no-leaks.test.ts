@@ -1,20 +1,17 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaRecord, type RecordSpec } from '../helpers/factories.js';
 import { encodeMessage, GRPC_NAMES, grpcIrisBytes } from '../helpers/grpc.js';
 import { restRequest } from '../helpers/iris.js';
-import {
-  closeKafkaHelpers,
-  createTopics,
-  type KafkaRecord,
-  readToEnd,
-  uniqueTopic,
-} from '../helpers/kafka.js';
+import { closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import type { KafkaRecord } from '../helpers/kafka-records.js';
+import { createTopics, uniqueStreamTopics } from '../helpers/kafka-topics.js';
+import { type LocalServer, requestBody, startHttpServer } from '../helpers/local-servers.js';
 import { loadIrisTruth, repoRoot, restUrl } from '../helpers/models.js';
 import { type FakeSecretsManager, fakeSecretsManager } from '../helpers/secrets-manager.js';
 
@@ -40,30 +37,15 @@ const SECRETS = [PASSWORD, `PLANTEDKEY${tag}`, ...Object.values(AWS_KEYS)];
 const MUST_NOT_APPEAR = [MARKER, ...SECRETS];
 const HUGE_REPLY = 'huge-reply';
 
-let model: Server;
-let lambda: Server;
-let modelUrl = '';
-let lambdaUrl = '';
+let model: LocalServer;
+let lambda: LocalServer;
 const dir = mkdtempSync(join(tmpdir(), 'no-leaks-'));
-
-const body = (req: IncomingMessage): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-
-const listen = async (server: Server): Promise<string> => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-};
 
 beforeAll(async () => {
   // MLServer behind a proxy: its 400 bodies quote the request already; its 500 body does not, so
   // the proxy answers the traceback-style body many model servers do; one request gets 3 MB back.
-  model = createServer(async (req, res) => {
-    const payload = await body(req);
+  model = await startHttpServer(async (req, res) => {
+    const payload = await requestBody(req);
     if (payload.includes(HUGE_REPLY)) {
       res.writeHead(200, { 'content-type': 'application/json' });
       for (let i = 0; i < 48 && !res.destroyed; i++) res.write(`"${MARKER}${'x'.repeat(65_536)}"`);
@@ -81,10 +63,9 @@ beforeAll(async () => {
       answer.status === 500 ? JSON.stringify({ error: `ValueError: could not convert: ${payload}` }) : text,
     );
   });
-  modelUrl = await listen(model);
   // The Lambda Invoke API for a function whose code raises with its input in the message.
-  lambda = createServer(async (req, res) => {
-    const payload = await body(req);
+  lambda = await startHttpServer(async (req, res) => {
+    const payload = await requestBody(req);
     if (payload.includes(MARKER)) {
       res.writeHead(200, { 'content-type': 'application/json', 'x-amz-function-error': 'Unhandled' });
       res.end(
@@ -103,11 +84,10 @@ beforeAll(async () => {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(await answer.text());
   });
-  lambdaUrl = await listen(lambda);
 });
 
 afterAll(async () => {
-  await Promise.all([model, lambda].map((s) => new Promise((resolve) => s.close(resolve))));
+  await Promise.all([model, lambda].map((s) => s.close()));
   await closeKafkaHelpers();
 });
 
@@ -180,11 +160,7 @@ const leaks = (text: string): string[] => MUST_NOT_APPEAR.filter((s) => text.inc
 const header = (r: KafkaRecord, name: string) => String(r.headers[name]);
 
 const topics = async (prefix: string) => {
-  const names = {
-    input: uniqueTopic(`${prefix}-in`),
-    output: uniqueTopic(`${prefix}-out`),
-    errors: uniqueTopic(`${prefix}-err`),
-  };
+  const names = uniqueStreamTopics(prefix);
   await createTopics([names.output, names.errors], 1);
   return {
     names,
@@ -221,7 +197,7 @@ describe('no secret and no record or reply content in logs or headers (LOG_PAYLO
     ];
 
     // Act
-    const { output, result } = await run({ ...env, MODEL_ENDPOINT: modelUrl }, records);
+    const { output, result } = await run({ ...env, MODEL_ENDPOINT: model.address }, records);
     const errors = await readToEnd(names.errors, { expected: 7 });
 
     // Assess
@@ -297,7 +273,7 @@ describe('no secret and no record or reply content in logs or headers (LOG_PAYLO
 
     // Act
     const { output, result } = await run(
-      { ...env, MODEL_ENDPOINT: 'lambda:iris-model', AWS_ENDPOINT_URL_LAMBDA: lambdaUrl },
+      { ...env, MODEL_ENDPOINT: 'lambda:iris-model', AWS_ENDPOINT_URL_LAMBDA: lambda.address },
       records,
     );
     const errors = await readToEnd(names.errors, { expected: 1 });
@@ -381,7 +357,7 @@ describe('no secret and no record or reply content in logs or headers (LOG_PAYLO
         KAFKA_INPUT_TOPIC: 'leaks-in',
         KAFKA_OUTPUT_TOPIC: 'leaks-out',
         KAFKA_ERROR_TOPIC: 'leaks-err',
-        MODEL_ENDPOINT: modelUrl,
+        MODEL_ENDPOINT: model.address,
       };
 
       const secretCalls = sm.calls() + malformed.calls();
@@ -414,7 +390,7 @@ describe('LOG_PAYLOADS=true', () => {
     ];
 
     // Act
-    const { output } = await run({ ...env, MODEL_ENDPOINT: modelUrl, LOG_PAYLOADS: 'true' }, records);
+    const { output } = await run({ ...env, MODEL_ENDPOINT: model.address, LOG_PAYLOADS: 'true' }, records);
     const errors = await readToEnd(names.errors, { expected: 2 });
 
     // Assess

@@ -1,9 +1,12 @@
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { labelsOf, restRequest } from '../helpers/iris.js';
-import { closeKafkaHelpers, createTopics, produce, readToEnd, uniqueTopic } from '../helpers/kafka.js';
+import { closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { produce } from '../helpers/kafka-produce.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import { createTopics, uniqueStreamTopics } from '../helpers/kafka-topics.js';
 import { eventFromRecords, fakeContext, type LoadedHandler, loadHandler } from '../helpers/lambda.js';
+import { type LocalServer, startHttpServer } from '../helpers/local-servers.js';
 import { loadIrisTruth } from '../helpers/models.js';
 import { header } from '../helpers/outputs.js';
 
@@ -17,20 +20,19 @@ const RECORDS = 60;
 const EVERY = 4;
 
 const handlers: LoadedHandler[] = [];
-let proxy: Server | undefined;
+let proxy: LocalServer | undefined;
 
 afterAll(async () => {
   await Promise.all(handlers.map((h) => h.shutdown()));
   await closeKafkaHelpers();
-  proxy?.closeAllConnections();
-  await new Promise((resolve) => (proxy === undefined ? resolve(undefined) : proxy.close(resolve)));
+  await proxy?.close();
 });
 
 /** Forwards every call to MLServer; every EVERY-th answer is replaced. Counts what it replaced. */
 const startProxy = async (): Promise<{ url: string; rewritten: () => number }> => {
   let calls = 0;
   let rewritten = 0;
-  proxy = createServer((req, res) => {
+  proxy = await startHttpServer((req, res) => {
     const nth = ++calls;
     const upstream = request(
       { host: '127.0.0.1', port: 8080, path: req.url, method: req.method, headers: req.headers },
@@ -48,20 +50,14 @@ const startProxy = async (): Promise<{ url: string; rewritten: () => number }> =
     upstream.on('error', () => res.writeHead(502).end());
     req.pipe(upstream);
   });
-  await new Promise<void>((resolve) => proxy!.listen(0, '127.0.0.1', resolve));
-  const { port } = proxy.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, rewritten: () => rewritten };
+  return { url: proxy.address, rewritten: () => rewritten };
 };
 
 describe('V2 on MLServer behind a proxy that answers every Nth call with {"hello":"world"}', () => {
   it('publishes only real predictions: in = out + errors, and every error is a model error', async () => {
     // Prepare
     const truth = loadIrisTruth();
-    const t = {
-      input: uniqueTopic('proxy-in'),
-      output: uniqueTopic('proxy-out'),
-      errors: uniqueTopic('proxy-err'),
-    };
+    const t = uniqueStreamTopics('proxy');
     await createTopics([t.input, t.output, t.errors], PARTITIONS);
     await produce(
       t.input,

@@ -9,7 +9,8 @@ import {
   sleep,
   timeline,
 } from '../helpers/fault-scenario.js';
-import { closeKafkaHelpers, deleteTopics } from '../helpers/kafka.js';
+import { closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { deleteTopics } from '../helpers/kafka-topics.js';
 import { driveLambda } from '../helpers/lambda-driver.js';
 import { brokerPid, pauseBroker, resumeBroker, startBroker, startModelServer } from '../helpers/services.js';
 

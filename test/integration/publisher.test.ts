@@ -8,14 +8,9 @@ import {
   publishedGroupId,
   transactionalIdOf,
 } from '../../functions/stream-inference/outbound/transactional-publisher.js';
-import {
-  brokers,
-  closeKafkaHelpers,
-  createTopics,
-  kafkaClient,
-  readToEnd,
-  uniqueTopic,
-} from '../helpers/kafka.js';
+import { brokers, closeKafkaHelpers, kafkaClient } from '../helpers/kafka-clients.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import { createTopics, uniqueTopic } from '../helpers/kafka-topics.js';
 
 const publishers: KafkaPublisher[] = [];
 

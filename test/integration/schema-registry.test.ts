@@ -9,7 +9,9 @@ import type { LambdaKafkaRecord } from '../../functions/stream-inference/inbound
 import { buildEvent, type SourceRecord } from '../../scripts/local/event.js';
 import { AwsEventFixture, awsEvent, recordsOf } from '../helpers/aws-fixtures.js';
 import { labelsOf, restRequest } from '../helpers/iris.js';
-import { brokers, closeKafkaHelpers, createTopics, readToEnd, uniqueTopic } from '../helpers/kafka.js';
+import { brokers, closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import { createTopics, uniqueStreamTopics } from '../helpers/kafka-topics.js';
 import { fakeContext, type LoadedHandler, loadHandler } from '../helpers/lambda.js';
 import { loadIrisTruth } from '../helpers/models.js';
 import { header } from '../helpers/outputs.js';
@@ -28,9 +30,7 @@ describe('schema-registry records (EventRecordFormat JSON) through the real hand
   it('publishes the model’s answer to Avro- and Protobuf-decoded V2 requests, dead-letters a decoded record that is not one: in = out + errors', async () => {
     // Prepare: V2 requests as the JSON a registry decodes them to, on the fixtures' metadata
     const truth = loadIrisTruth();
-    const input = uniqueTopic('schema-in');
-    const output = uniqueTopic('schema-out');
-    const errors = uniqueTopic('schema-err');
+    const { input, output, errors } = uniqueStreamTopics('schema');
     await createTopics([output, errors], 1);
     const avro = documented(AwsEventFixture.powertoolsPythonMsk);
     const protobuf = documented(AwsEventFixture.powertoolsTypescriptProtobufGlue);

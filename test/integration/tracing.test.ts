@@ -5,31 +5,17 @@
  * trace context each call carried (REST headers, gRPC metadata). The output and error records read
  * back from Kafka carry the child the model saw, in the input's trace.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import {
-  Client,
-  credentials,
-  Server as GrpcServer,
-  Metadata,
-  ServerCredentials,
-  type ServerUnaryCall,
-  type ServiceError,
-  type sendUnaryData,
-} from '@grpc/grpc-js';
+import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeMessage, GRPC_NAMES, grpcIrisBytes, grpcLabels } from '../helpers/grpc.js';
 import { labelsOf, restRequest } from '../helpers/iris.js';
-import {
-  closeKafkaHelpers,
-  createTopics,
-  type KafkaRecord,
-  type ProduceMessage,
-  produce,
-  readToEnd,
-  uniqueTopic,
-} from '../helpers/kafka.js';
+import { closeKafkaHelpers } from '../helpers/kafka-clients.js';
+import { type ProduceMessage, produce } from '../helpers/kafka-produce.js';
+import { readToEnd } from '../helpers/kafka-read.js';
+import type { KafkaRecord } from '../helpers/kafka-records.js';
+import { createTopics, uniqueStreamTopics } from '../helpers/kafka-topics.js';
 import { eventFromRecords, fakeContext, type LoadedHandler, loadHandler } from '../helpers/lambda.js';
+import { type Closers, listen, listenGrpc, requestBody } from '../helpers/local-servers.js';
 import { loadIrisTruth, modelServers } from '../helpers/models.js';
 import { header } from '../helpers/outputs.js';
 
@@ -45,7 +31,7 @@ const fields = (traceparent: string | undefined) => {
   return { traceId, spanId, flags };
 };
 
-const closers: Array<() => Promise<unknown>> = [];
+const closers: Closers = [];
 const handlers: LoadedHandler[] = [];
 
 afterAll(async () => {
@@ -54,31 +40,21 @@ afterAll(async () => {
   await closeKafkaHelpers();
 });
 
-const bodyOf = (req: IncomingMessage): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-
 /** An HTTP proxy to MLServer's REST port keeping each call's `traceparent` (undefined: none). */
 const restProxy = async (): Promise<{ url: string; seen: Array<string | undefined> }> => {
   const seen: Array<string | undefined> = [];
-  const server: Server = createServer(async (req, res) => {
+  const url = await listen(closers, async (req, res) => {
     const traceparent = req.headers.traceparent;
     seen.push(typeof traceparent === 'string' ? traceparent : undefined);
     const answer = await fetch(`${MLSERVER.restBase}${req.url}`, {
       method: 'POST',
-      body: await bodyOf(req),
+      body: await requestBody(req),
       headers: { 'content-type': 'application/json' },
     });
     res.writeHead(answer.status, { 'content-type': 'application/json' });
     res.end(Buffer.from(await answer.arrayBuffer()));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => new Promise((resolve) => server.close(resolve)));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+  return { url, seen };
 };
 
 const identity = (b: Buffer): Buffer => b;
@@ -88,41 +64,22 @@ const grpcProxy = async (): Promise<{ address: string; seen: string[][] }> => {
   const seen: string[][] = [];
   const method = MLSERVER.grpcMethods[0]!;
   const upstream = new Client(MLSERVER.grpcAddress, credentials.createInsecure());
-  const server = new GrpcServer();
-  server.register(
-    method,
-    (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
-      seen.push(call.metadata.get('traceparent').map(String));
-      upstream.makeUnaryRequest(
-        method,
-        identity,
-        identity,
-        call.request,
-        new Metadata(),
-        (error: ServiceError | null, answer?: Buffer) => callback(error, answer),
-      );
-    },
-    identity,
-    identity,
-    'unary',
-  );
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) =>
-      e ? reject(e) : resolve(p),
-    ),
-  );
-  closers.push(async () => {
-    server.forceShutdown();
-    upstream.close();
+  closers.push(async () => upstream.close());
+  const address = await listenGrpc(closers, method, (call, callback) => {
+    seen.push(call.metadata.get('traceparent').map(String));
+    upstream.makeUnaryRequest(
+      method,
+      identity,
+      identity,
+      call.request,
+      new Metadata(),
+      (error: ServiceError | null, answer?: Buffer) => callback(error, answer),
+    );
   });
-  return { address: `127.0.0.1:${port}`, seen };
+  return { address, seen };
 };
 
-const topics = (name: string) => ({
-  input: uniqueTopic(`tracing-${name}-in`),
-  output: uniqueTopic(`tracing-${name}-out`),
-  errors: uniqueTopic(`tracing-${name}-err`),
-});
+const topics = (name: string) => uniqueStreamTopics(`tracing-${name}`);
 
 /** Produces the records, runs the handler once on them as Lambda would, and reads both topics. */
 const stream = async (

@@ -1,23 +1,16 @@
-import type { IncomingMessage, RequestListener } from 'node:http';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import {
-  Server as GrpcServer,
-  ServerCredentials,
-  type ServerUnaryCall,
-  type sendUnaryData,
-} from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { type BatchHandler, createBatchHandler } from '../../../functions/stream-inference/batch-handler.js';
 import { loadConfig, type ModelConfig, type Protocol } from '../../../functions/stream-inference/config.js';
 import type { RecordFailure } from '../../../functions/stream-inference/failures.js';
 import { jsonAnswerCheck } from '../../../functions/stream-inference/model/answer-check.js';
 import { protocolSpec } from '../../../functions/stream-inference/model/protocols/index.js';
-import { LambdaTransport } from '../../../functions/stream-inference/model/transport/lambda.js';
+import type { LambdaTransport } from '../../../functions/stream-inference/model/transport/lambda.js';
 import { lambdaContext, mskEvent, type RecordSpec, testConfig } from '../../helpers/factories.js';
 import { FakePublisher, RowModel } from '../../helpers/fakes.js';
 import { encodeMessage, GRPC_NAMES, grpcIrisBytes, listValue } from '../../helpers/grpc.js';
 import { restRequest } from '../../helpers/iris.js';
-import { closeAfterEach, listen as listenOn } from '../../helpers/local-servers.js';
+import { closeAfterEach, listen, listenGrpc, requestBody } from '../../helpers/local-servers.js';
+import { lambdaTransportTo } from '../../helpers/local-transports.js';
 
 /**
  * A model (or a proxy in front of it) that answers success with something that is not the
@@ -39,14 +32,6 @@ const BAD_BODIES = {
 } as const;
 
 const closers = closeAfterEach();
-
-const bodyOf = async (req: IncomingMessage): Promise<Buffer> => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-};
-
-const listen = (listener: RequestListener) => listenOn(closers, listener);
 
 /** The model's own answer (RowModel) to every request, unless it holds the poison feature. */
 const answerOf = async (protocol: Protocol, request: Buffer, bad: string): Promise<Buffer> =>
@@ -73,8 +58,8 @@ const streamOf = async (env: Record<string, string>, transport?: LambdaTransport
 };
 
 const restStream = async (protocol: Protocol, bad: string, env: Record<string, string> = {}) => {
-  const url = await listen(async (req, res) => {
-    const answer = await answerOf(protocol, await bodyOf(req), bad);
+  const url = await listen(closers, async (req, res) => {
+    const answer = await answerOf(protocol, await requestBody(req), bad);
     const html = answer.toString().startsWith('<');
     res.writeHead(200, { 'content-type': html ? 'text/html' : 'application/json' }).end(answer);
   });
@@ -207,27 +192,13 @@ const grpcStream = async (protocol: Protocol, bad: Buffer) => {
   const spec = protocolSpec(protocol);
   const model: ModelConfig = { ...testConfig().model, name: 'iris', seldonApi: 'graph' };
   const poison = Buffer.from(new Float64Array([POISON]).buffer);
-  const server = new GrpcServer();
-  server.register(
-    spec.grpc.method(model),
-    (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) =>
-      callback(
-        null,
-        call.request.includes(poison)
-          ? bad
-          : encodeMessage(GRPC_NAMES[protocol].response, GOOD_GRPC[protocol]),
-      ),
-    (b: Buffer) => b,
-    (b: Buffer) => b,
-    'unary',
-  );
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) =>
-      e ? reject(e) : resolve(p),
+  const address = await listenGrpc(closers, spec.grpc.method(model), (call, callback) =>
+    callback(
+      null,
+      call.request.includes(poison) ? bad : encodeMessage(GRPC_NAMES[protocol].response, GOOD_GRPC[protocol]),
     ),
   );
-  closers.push(async () => server.forceShutdown());
-  return streamOf({ MODEL_ENDPOINT: `grpc://127.0.0.1:${port}`, TRANSPORT: 'grpc', PROTOCOL: protocol });
+  return streamOf({ MODEL_ENDPOINT: `grpc://${address}`, TRANSPORT: 'grpc', PROTOCOL: protocol });
 };
 
 describe('gRPC: an OK reply that is not the protocol’s response', () => {
@@ -262,22 +233,11 @@ describe('gRPC: an OK reply that is not the protocol’s response', () => {
 describe('Lambda model: a payload that is not the protocol’s response', () => {
   it.each(Object.entries(BAD_BODIES))('v2: %s is a model error, never published', async (_, bad) => {
     // Prepare: the Lambda API answering Invoke with the function's payload, reached through the SDK.
-    const endpoint = await listen(async (req, res) => {
-      const answer = await answerOf('v2', await bodyOf(req), bad);
+    const endpoint = await listen(closers, async (req, res) => {
+      const answer = await answerOf('v2', await requestBody(req), bad);
       res.writeHead(200, { 'content-type': 'application/json' }).end(answer);
     });
-    const client = new LambdaClient({
-      endpoint,
-      region: 'eu-west-1',
-      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-a-secret' },
-      maxAttempts: 1,
-    });
-    const transport = await LambdaTransport.create({
-      functionName: 'iris-model',
-      timeoutMs: 5_000,
-      maxAnswerBytes: 100_000,
-      client,
-    });
+    const transport = await lambdaTransportTo(closers, endpoint);
     const { stream, publisher } = await streamOf(
       { MODEL_ENDPOINT: 'lambda:iris-model', PROTOCOL: 'v2' },
       transport,

@@ -1,12 +1,17 @@
 import { readFileSync } from 'node:fs';
 import type { RequestListener } from 'node:http';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { Server as GrpcServer, ServerCredentials, type sendUnaryData, status } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { GrpcTransport } from '../../../functions/stream-inference/model/transport/grpc.js';
-import { HttpTransport } from '../../../functions/stream-inference/model/transport/http.js';
-import { LambdaTransport } from '../../../functions/stream-inference/model/transport/lambda.js';
-import { closeAfterEach, listen as listenOn, refusal } from '../../helpers/local-servers.js';
+import type { GrpcTransport } from '../../../functions/stream-inference/model/transport/grpc.js';
+import type { HttpTransport } from '../../../functions/stream-inference/model/transport/http.js';
+import type { LambdaTransport } from '../../../functions/stream-inference/model/transport/lambda.js';
+import { closeAfterEach, listen, listenGrpc } from '../../helpers/local-servers.js';
+import {
+  grpcTransportTo,
+  httpTransportTo,
+  lambdaTransportTo,
+  refusal,
+} from '../../helpers/local-transports.js';
 
 /**
  * What each transport makes of a model that refuses the function's credentials or does not serve
@@ -15,70 +20,24 @@ import { closeAfterEach, listen as listenOn, refusal } from '../../helpers/local
 
 const closers = closeAfterEach();
 
-const listen = (listener: RequestListener) => listenOn(closers, listener);
-
 const httpModel = async (code: number): Promise<HttpTransport> => {
-  const url = await listen((req, res) => {
+  const url = await listen(closers, (req, res) => {
     req.resume();
     res.writeHead(code, { 'content-type': 'application/json' }).end('{"error":"no"}');
   });
-  const transport = new HttpTransport({
-    url: new URL(url),
-    path: '/v2/models/iris/infer',
-    timeoutMs: 5_000,
-    connections: 1,
-    maxAnswerBytes: 100_000,
-  });
-  closers.push(() => transport.close());
-  return transport;
+  return httpTransportTo(closers, url);
 };
 
 const grpcModel = async (code: status): Promise<GrpcTransport> => {
-  const server = new GrpcServer();
-  server.register(
-    '/test.Model/Infer',
-    (_: unknown, callback: sendUnaryData<Buffer>) => callback({ code, details: 'no' }),
-    (b: Buffer) => b,
-    (b: Buffer) => b,
-    'unary',
+  const address = await listenGrpc(closers, '/test.Model/Infer', (_, callback) =>
+    callback({ code, details: 'no' }),
   );
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) =>
-      e ? reject(e) : resolve(p),
-    ),
-  );
-  const transport = new GrpcTransport({
-    address: `127.0.0.1:${port}`,
-    tls: false,
-    method: '/test.Model/Infer',
-    timeoutMs: 5_000,
-    maxAnswerBytes: 100_000,
-  });
-  closers.push(
-    () => transport.close(),
-    async () => server.forceShutdown(),
-  );
-  return transport;
+  return grpcTransportTo(closers, address, '/test.Model/Infer');
 };
 
 /** A Lambda API endpoint answering every Invoke with `answer`, reached through the real SDK client. */
-const lambdaModel = async (answer: RequestListener): Promise<LambdaTransport> => {
-  const endpoint = await listen(answer);
-  const client = new LambdaClient({
-    endpoint,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-a-secret' },
-    maxAttempts: 1,
-  });
-  const transport = await LambdaTransport.create({
-    functionName: 'iris-model',
-    timeoutMs: 5_000,
-    maxAnswerBytes: 100_000,
-    client,
-  });
-  closers.push(() => transport.close());
-  return transport;
-};
+const lambdaModel = async (answer: RequestListener): Promise<LambdaTransport> =>
+  lambdaTransportTo(closers, await listen(closers, answer));
 
 describe('a model that asks to be called later', () => {
   // RFC 9110 §15.5.9 (408 Request Timeout), RFC 8470 §5.2 (425 Too Early), RFC 6585 §4 (429 Too

@@ -1,35 +1,25 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type RequestListener, type Server } from 'node:http';
+import type { RequestListener } from 'node:http';
 import type { InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
-import { Server as GrpcServer, ServerCredentials, type sendUnaryData, status } from '@grpc/grpc-js';
+import { type sendUnaryData, status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { FailureKind } from '../../../functions/stream-inference/failures.js';
-import { GrpcTransport } from '../../../functions/stream-inference/model/transport/grpc.js';
-import { HttpTransport } from '../../../functions/stream-inference/model/transport/http.js';
+import type { GrpcTransport } from '../../../functions/stream-inference/model/transport/grpc.js';
+import type { HttpTransport } from '../../../functions/stream-inference/model/transport/http.js';
 import { LambdaTransport } from '../../../functions/stream-inference/model/transport/lambda.js';
-import { closeAfterEach, refusal } from '../../helpers/local-servers.js';
+import { closeAfterEach, listen, listenGrpc } from '../../helpers/local-servers.js';
+import { grpcTransportTo, httpTransportTo, refusal } from '../../helpers/local-transports.js';
 
 const MARKER = 'REPLY-MARKER-c41d';
 const MAX = 100_000;
 const closers = closeAfterEach();
 
-const httpModel = async (listener: RequestListener): Promise<HttpTransport> => {
-  const server: Server = createServer(listener);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  const transport = new HttpTransport({
-    url: new URL(`http://127.0.0.1:${port}`),
-    path: '/v2/models/iris/infer',
+const httpModel = async (listener: RequestListener): Promise<HttpTransport> =>
+  httpTransportTo(closers, await listen(closers, listener), {
     timeoutMs: 10_000,
     connections: 2,
     maxAnswerBytes: MAX,
   });
-  closers.push(
-    () => transport.close(),
-    () => new Promise((resolve) => server.close(resolve)),
-  );
-  return transport;
-};
 
 describe('HTTP model replies', () => {
   it.each([400, 500, 503])('keep a %i body out of the reason, as the detail', async (code) => {
@@ -100,32 +90,8 @@ describe('HTTP model replies', () => {
 describe('gRPC model replies', () => {
   const METHOD = '/inference.GRPCInferenceService/ModelInfer';
   const grpcModel = async (answer: (callback: sendUnaryData<Buffer>) => void): Promise<GrpcTransport> => {
-    const server = new GrpcServer();
-    const identity = (b: Buffer) => b;
-    server.register(
-      METHOD,
-      (_call: unknown, callback: sendUnaryData<Buffer>) => answer(callback),
-      identity,
-      identity,
-      'unary',
-    );
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) =>
-        e ? reject(e) : resolve(p),
-      ),
-    );
-    const transport = new GrpcTransport({
-      address: `127.0.0.1:${port}`,
-      tls: false,
-      method: METHOD,
-      timeoutMs: 10_000,
-      maxAnswerBytes: MAX,
-    });
-    closers.push(
-      () => transport.close(),
-      () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
-    );
-    return transport;
+    const address = await listenGrpc(closers, METHOD, (_, callback) => answer(callback));
+    return grpcTransportTo(closers, address, METHOD, { timeoutMs: 10_000, maxAnswerBytes: MAX });
   };
 
   it("name the status code and keep the server's details as the detail", async () => {

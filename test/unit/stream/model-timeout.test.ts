@@ -1,11 +1,14 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Server as GrpcServer, ServerCredentials } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BatchHandler, createBatchHandler } from '../../../functions/stream-inference/batch-handler.js';
 import { GrpcTransport } from '../../../functions/stream-inference/model/transport/grpc.js';
 import { lambdaContext, mskEvent, type RecordSpec, testConfig } from '../../helpers/factories.js';
 import { FakePublisher } from '../../helpers/fakes.js';
+import {
+  type LocalServer,
+  requestBody,
+  startGrpcServer,
+  startHttpServer,
+} from '../../helpers/local-servers.js';
 
 /**
  * A record that makes the model hang (a pathological input) while the model answers every other
@@ -19,32 +22,24 @@ const MODEL_TIMEOUT_MS = 150;
  * and to the next body holding "once" when `slowOnce`.
  */
 const model = { down: false, slowOnce: false, requests: 0 };
-let server: Server;
+let server: LocalServer;
 let endpoint: string;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      model.requests++;
-      const body = Buffer.concat(chunks);
-      if (model.down || body.includes('hang')) return;
-      if (model.slowOnce && body.includes('once')) {
-        model.slowOnce = false;
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"ndarray":[1]}}');
-    });
+  server = await startHttpServer(async (req, res) => {
+    const body = await requestBody(req);
+    model.requests++;
+    if (model.down || body.includes('hang')) return;
+    if (model.slowOnce && body.includes('once')) {
+      model.slowOnce = false;
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"ndarray":[1]}}');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  endpoint = server.address;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => server.close());
 
 const setup = async (): Promise<{ stream: BatchHandler; publisher: FakePublisher }> => {
   const publisher = new FakePublisher();
@@ -212,21 +207,9 @@ describe('a record that hangs the model with MODEL_CONCURRENCY 1', () => {
 describe('gRPC: a call past MODEL_TIMEOUT_MS', () => {
   it('fails with a model timeout (DEADLINE_EXCEEDED), not as the model being unavailable', async () => {
     // Prepare: a server that takes every call and never answers.
-    const grpcServer = new GrpcServer();
-    grpcServer.register(
-      '/test.Hang/Call',
-      () => undefined,
-      (b: Buffer) => b,
-      (b: Buffer) => b,
-      'unary',
-    );
-    const port = await new Promise<number>((resolve, reject) =>
-      grpcServer.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) =>
-        e ? reject(e) : resolve(p),
-      ),
-    );
+    const grpcServer = await startGrpcServer('/test.Hang/Call', () => undefined);
     const transport = new GrpcTransport({
-      address: `127.0.0.1:${port}`,
+      address: grpcServer.address,
       tls: false,
       method: '/test.Hang/Call',
       timeoutMs: MODEL_TIMEOUT_MS,
@@ -239,6 +222,6 @@ describe('gRPC: a call past MODEL_TIMEOUT_MS', () => {
     // Assess
     expect(error).toMatchObject({ kind: 'model-timeout', status: 4 });
     await transport.close();
-    grpcServer.forceShutdown();
+    await grpcServer.close();
   });
 });

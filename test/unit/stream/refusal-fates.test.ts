@@ -1,11 +1,10 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type BatchHandler, createBatchHandler } from '../../../functions/stream-inference/batch-handler.js';
 import { METRICS } from '../../../functions/stream-inference/contract.js';
 import { metrics } from '../../../functions/stream-inference/telemetry.js';
 import { lambdaContext, mskEvent, type RecordSpec, testConfig } from '../../helpers/factories.js';
 import { FakePublisher } from '../../helpers/fakes.js';
+import { type LocalServer, requestBody, startHttpServer } from '../../helpers/local-servers.js';
 
 /**
  * What becomes of records the model refuses for its credentials (401) or as not found (404), over
@@ -16,30 +15,23 @@ import { FakePublisher } from '../../helpers/fakes.js';
 const model = { refuse: 0, unknownOnly: false };
 /** A refusal takes this long, so that the other records' answers land between a record's attempts. */
 const REFUSAL_MS = 30;
-let server: Server;
+let server: LocalServer;
 let endpoint: string;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const refused = model.refuse !== 0 && (!model.unknownOnly || Buffer.concat(chunks).includes('unknown'));
-      if (!refused) {
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"ndarray":[1]}}');
-        return;
-      }
-      setTimeout(() => res.writeHead(model.refuse, { 'content-type': 'text/plain' }).end('no'), REFUSAL_MS);
-    });
+  server = await startHttpServer(async (req, res) => {
+    const body = await requestBody(req);
+    const refused = model.refuse !== 0 && (!model.unknownOnly || body.includes('unknown'));
+    if (!refused) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"ndarray":[1]}}');
+      return;
+    }
+    setTimeout(() => res.writeHead(model.refuse, { 'content-type': 'text/plain' }).end('no'), REFUSAL_MS);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  endpoint = server.address;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => server.close());
 
 afterEach(() => {
   vi.restoreAllMocks();

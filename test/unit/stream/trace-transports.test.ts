@@ -4,23 +4,16 @@
  */
 import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import {
-  Server as GrpcServer,
-  type Metadata,
-  ServerCredentials,
-  type ServerUnaryCall,
-  type sendUnaryData,
-} from '@grpc/grpc-js';
+import type { Metadata } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { GrpcTransport } from '../../../functions/stream-inference/model/transport/grpc.js';
-import { HttpTransport } from '../../../functions/stream-inference/model/transport/http.js';
+import type { HttpTransport } from '../../../functions/stream-inference/model/transport/http.js';
 import {
   clientContextOf,
-  LambdaTransport,
+  type LambdaTransport,
 } from '../../../functions/stream-inference/model/transport/lambda.js';
 import type { TracePropagation } from '../../../functions/stream-inference/model/transport/types.js';
-import { closeAfterEach, listen } from '../../helpers/local-servers.js';
+import { closeAfterEach, listen, listenGrpc } from '../../helpers/local-servers.js';
+import { grpcTransportTo, httpTransportTo, lambdaTransportTo } from '../../helpers/local-transports.js';
 
 const closers = closeAfterEach();
 const PROPAGATION: TracePropagation = {
@@ -42,15 +35,7 @@ const httpModel = async (): Promise<{ transport: HttpTransport; seen: IncomingHt
     req.resume();
     req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(ANSWER));
   });
-  const transport = new HttpTransport({
-    url: new URL(url),
-    path: '/v2/models/iris/infer',
-    timeoutMs: 5_000,
-    connections: 1,
-    maxAnswerBytes: 100_000,
-  });
-  closers.push(() => transport.close());
-  return { transport, seen };
+  return { transport: httpTransportTo(closers, url), seen };
 };
 
 describe('HTTP transport', () => {
@@ -73,33 +58,11 @@ describe('gRPC transport', () => {
   it('sends traceparent and tracestate as call metadata', async () => {
     // Prepare
     const seen: Metadata[] = [];
-    const server = new GrpcServer();
-    server.register(
-      '/test.Model/Infer',
-      (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
-        seen.push(call.metadata);
-        callback(null, ANSWER);
-      },
-      (b: Buffer) => b,
-      (b: Buffer) => b,
-      'unary',
-    );
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) =>
-        e ? reject(e) : resolve(p),
-      ),
-    );
-    const transport = new GrpcTransport({
-      address: `127.0.0.1:${port}`,
-      tls: false,
-      method: '/test.Model/Infer',
-      timeoutMs: 5_000,
-      maxAnswerBytes: 100_000,
+    const address = await listenGrpc(closers, '/test.Model/Infer', (call, callback) => {
+      seen.push(call.metadata);
+      callback(null, ANSWER);
     });
-    closers.push(
-      () => transport.close(),
-      async () => server.forceShutdown(),
-    );
+    const transport = grpcTransportTo(closers, address, '/test.Model/Infer');
 
     // Act
     await transport.infer(Buffer.from('x'), undefined, PROPAGATION);
@@ -121,20 +84,7 @@ const lambdaModel = async (): Promise<{ transport: LambdaTransport; seen: Array<
     req.resume();
     req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(ANSWER));
   });
-  const client = new LambdaClient({
-    endpoint,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-a-secret' },
-    maxAttempts: 1,
-  });
-  const transport = await LambdaTransport.create({
-    functionName: 'iris-model',
-    timeoutMs: 5_000,
-    maxAnswerBytes: 100_000,
-    client,
-  });
-  closers.push(() => transport.close());
-  return { transport, seen };
+  return { transport: await lambdaTransportTo(closers, endpoint), seen };
 };
 
 describe('Lambda transport', () => {
