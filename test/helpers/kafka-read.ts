@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Consumer } from 'kafkajs';
+import type { Admin, Consumer } from 'kafkajs';
 import { kafkaAdmin, kafkaClient } from './kafka-clients.js';
 import { type KafkaRecord, normalizeHeaders } from './kafka-records.js';
 import { topicReady } from './kafka-topics.js';
@@ -45,7 +45,7 @@ export async function readToEnd(topic: string, opts: ReadOptions = {}): Promise<
   const end = new Map<number, number>();
   if (opts.expected === undefined) {
     if (!(await topicReady(a, topic))) throw new Error(`readToEnd(${topic}): no such topic`);
-    for (const o of await a.fetchTopicOffsets(topic)) {
+    for (const o of await offsetsOnceLed(a, topic, deadline)) {
       if (Number(o.high) > Number(o.low)) end.set(o.partition, Number(o.high));
     }
     if (end.size === 0) return [];
@@ -147,3 +147,19 @@ export async function readToEnd(topic: string, opts: ReadOptions = {}): Promise<
   const read = records.filter((r) => opts.expected !== undefined || r.offset < (end.get(r.partition) ?? 0));
   return read.sort((x, y) => x.partition - y.partition || x.offset - y.offset);
 }
+
+/**
+ * The topic's offsets, asked again while its partitions have no leader: a broker that has just
+ * restarted answers NOT_LEADER_FOR_PARTITION (retriable) until it has loaded them, and the fault
+ * tests read their books right after such a restart.
+ */
+const offsetsOnceLed = async (admin: Admin, topic: string, deadline: number) => {
+  for (;;) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (error) {
+      if ((error as { retriable?: boolean }).retriable !== true || Date.now() > deadline) throw error;
+      await sleep(500);
+    }
+  }
+};
