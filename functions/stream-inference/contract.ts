@@ -178,7 +178,7 @@ export const HEADERS = {
   /** Seldon's name of a gRPC record's protobuf message, e.g. `tensorflow.serving.PredictRequest`. */
   protoName: 'proto-name',
   contentType: 'content-type',
-  /** `<topic>-<partition>@<offset>` of the input record. */
+  /** `<topic>/<partition>/<offset>` of the input record (`sourceOf`). */
   source: 'msk-inference-source',
   error: 'msk-inference-error',
   errorKind: 'msk-inference-error-kind',
