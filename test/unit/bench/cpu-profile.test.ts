@@ -21,9 +21,9 @@ const spinner = (name: string, ms: number) => {
 
 describe('summarizeProfile', () => {
   it('charges each phase to the packages that spent it, found through the source map', async () => {
-    // Prepare: two packages, one busy ten times longer, called in two phases marked on hrtime's clock.
+    // Prepare: two packages, one busy three times longer, called in two phases marked on hrtime's clock.
     spinner('slow-pkg', 300);
-    spinner('quick-pkg', 30);
+    spinner('quick-pkg', 100);
     writeFileSync(
       join(dir, 'entry.js'),
       [
@@ -60,13 +60,15 @@ describe('summarizeProfile', () => {
       { name: 'quick', fromUs: marks[1], toUs: marks[2] },
     ]);
 
-    // Assess
+    // Assess: a sample near a mark may fall on either side of it (the sampler's timestamps and the
+    // marks are taken by different threads), so each phase is judged by what dominates it.
     const ms = (phase: typeof first, owner: string) => phase!.by.find(([o]) => o === owner)?.[1] ?? 0;
-    expect(ms(first, 'slow-pkg')).toBeGreaterThan(200);
-    expect(ms(first, 'quick-pkg')).toBe(0);
-    expect(ms(second, 'quick-pkg')).toBeGreaterThan(10);
-    expect(ms(second, 'slow-pkg')).toBe(0);
     expect(first!.by[0]![0]).toBe('slow-pkg');
+    expect(ms(first, 'slow-pkg')).toBeGreaterThan(200);
+    expect(ms(first, 'quick-pkg')).toBeLessThan(ms(first, 'slow-pkg') / 10);
+    expect(second!.by[0]![0]).toBe('quick-pkg');
+    expect(ms(second, 'quick-pkg')).toBeGreaterThan(50);
+    expect(ms(second, 'slow-pkg')).toBeLessThan(ms(second, 'quick-pkg') / 5);
   });
 });
 
