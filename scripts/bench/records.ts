@@ -4,6 +4,7 @@
  */
 import type { Message } from 'kafkajs';
 import type { Transport } from '../../functions/stream-inference/config.js';
+import type { SourceRecord } from '../local/event.js';
 import { IRIS_SAMPLES, sampleRecord } from '../local/samples.js';
 
 /**
@@ -44,3 +45,23 @@ export const irisBodies = (transport: Transport, count: number): Buffer[] =>
 let tags = 0;
 /** A run tag not used before in this process. */
 export const nextTag = (prefix: string): string => `${prefix}${++tags}`;
+
+/**
+ * One batch of `count` V2 REST iris records as the event source mapping delivers it: spread round
+ * robin over `partitions` partitions of `topic`, ordered by partition, then offset.
+ *
+ * @example
+ * const records = irisBatch('adapter-in', 'adapter', 1_000, 4);
+ */
+export const irisBatch = (topic: string, tag: string, count: number, partitions: number): SourceRecord[] =>
+  irisMessages('rest', tag, count)
+    .map((m, i) => ({
+      topic,
+      partition: i % partitions,
+      offset: Math.floor(i / partitions),
+      timestamp: Date.now(),
+      key: Buffer.from(m.key as string),
+      value: m.value as Buffer,
+      headers: Object.entries(m.headers ?? {}).map(([n, v]) => [n, Buffer.from(v as string)] as const),
+    }))
+    .sort((a, b) => a.partition - b.partition || a.offset - b.offset);

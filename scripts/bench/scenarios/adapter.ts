@@ -9,12 +9,12 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildEvent, type SourceRecord } from '../../local/event.js';
+import { buildEvent } from '../../local/event.js';
 import { localHandlerEnv } from '../../local/local-services.js';
 import { bundle, localTarget } from '../bundle.js';
 import { type StartedChild, startTsChild, track } from '../children.js';
 import { type BenchContext, CONCURRENCY } from '../context.js';
-import { irisMessages } from '../records.js';
+import { irisBatch } from '../records.js';
 import type { ScenarioResult } from '../results.js';
 import { interleave, ratioSeries, series, type Variant } from '../stats.js';
 import type { AdapterJob } from './adapter-child.js';
@@ -72,16 +72,7 @@ export const adapterScenario = async (ctx: BenchContext): Promise<ScenarioResult
     const topics = { input: input!, output: output!, errors: errors! };
 
     // One batch as the event source mapping delivers it: 1,000 records over 4 partitions.
-    const records: SourceRecord[] = irisMessages('rest', 'adapter', RECORDS).map((m, i) => ({
-      topic: topics.input,
-      partition: i % PARTITIONS,
-      offset: Math.floor(i / PARTITIONS),
-      timestamp: Date.now(),
-      key: Buffer.from(m.key as string),
-      value: m.value as Buffer,
-      headers: Object.entries(m.headers ?? {}).map(([n, v]) => [n, Buffer.from(v as string)] as const),
-    }));
-    records.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+    const records = irisBatch(topics.input, 'adapter', RECORDS, PARTITIONS);
     const eventFile = join(dir, 'event.json');
     writeFileSync(
       eventFile,

@@ -8,12 +8,12 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildEvent, type SourceRecord } from '../../local/event.js';
+import { buildEvent } from '../../local/event.js';
 import { localHandlerEnv } from '../../local/local-services.js';
 import { bundle, localTarget } from '../bundle.js';
 import { startTsChild, track } from '../children.js';
 import { type BenchContext, CONCURRENCY } from '../context.js';
-import { irisMessages } from '../records.js';
+import { irisBatch } from '../records.js';
 import type { ScenarioResult } from '../results.js';
 import { ratioSeries, series } from '../stats.js';
 import type { TracingJob } from './tracing-child.js';
@@ -39,16 +39,7 @@ export const tracingScenario = async (ctx: BenchContext): Promise<ScenarioResult
       PARTITIONS,
     );
     const topics = { input: input!, output: output!, errors: errors! };
-    const records: SourceRecord[] = irisMessages('rest', 'tracing', RECORDS).map((m, i) => ({
-      topic: topics.input,
-      partition: i % PARTITIONS,
-      offset: Math.floor(i / PARTITIONS),
-      timestamp: Date.now(),
-      key: Buffer.from(m.key as string),
-      value: m.value as Buffer,
-      headers: Object.entries(m.headers ?? {}).map(([n, v]) => [n, Buffer.from(v as string)] as const),
-    }));
-    records.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+    const records = irisBatch(topics.input, 'tracing', RECORDS, PARTITIONS);
     const tracedRecords = records.map((r) => ({
       ...r,
       headers: [...r.headers, ['traceparent', Buffer.from(traceparent())] as const],
